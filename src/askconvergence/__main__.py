@@ -1,0 +1,3 @@
+from askconvergence.cli import main
+
+main()

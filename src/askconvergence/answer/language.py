@@ -1,0 +1,28 @@
+"""Telling Dutch from English questions (a stop-word vote; enough for short questions)."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["detect_language"]
+
+_DUTCH = set(
+    "de het een en van is zijn wat wie waar wanneer waarom hoe welke welk hoeveel niet ook"
+    " voor met op aan bij door naar uit over dat dit die deze er om te tot wordt worden"
+    " kan kun kunt heeft hebben hun haar zij ze wij we jullie ik je u als maar nog al"
+    " instellingen samen binnen waarvoor waarmee onderzoek zorg bedrijf gebaseerd".split()
+)
+_ENGLISH = set(
+    "the a an and of is are was were what who where when why how which many much not also"
+    " for with on at by to from about that this these those it its their they he she we you"
+    " does do did has have be been can will would".split()
+)
+_WORD = re.compile(r"[a-zà-ÿ]+")
+
+
+def detect_language(text: str) -> str:
+    """``"nl"`` when the text reads as Dutch, else ``"en"``."""
+    words = _WORD.findall(text.lower())
+    nl = sum(w in _DUTCH for w in words)
+    en = sum(w in _ENGLISH for w in words)
+    return "nl" if nl > en else "en"

@@ -1,0 +1,50 @@
+"""Prompt building (pure functions). The system prompt never changes, so llama.cpp reuses its cache."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from askconvergence.answer.types import Passage
+
+__all__ = ["DECLINE_TOKEN", "SYSTEM_PROMPT", "decline_message", "user_prompt"]
+
+DECLINE_TOKEN = "NOT_IN_DOCUMENTS"
+
+SYSTEM_PROMPT = (
+    "You answer questions about Convergence Health & Technology and Dutch health technology, "
+    "using only the numbered passages you are given.\n"
+    "Rules:\n"
+    "- Use only facts stated in the passages. Never add outside knowledge.\n"
+    "- After each sentence, cite the passage it comes from with its number in square brackets, "
+    "like [1] or [2].\n"
+    f"- If the passages do not contain the answer, reply with exactly: {DECLINE_TOKEN}\n"
+    "- Answer in one to three short sentences, in the language the user asks for."
+)
+
+_LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
+
+_DECLINES = {
+    "en": "The documents don't say. I could not find this in the sources I have.",
+    "nl": "Dat staat niet in de documenten. Ik kon dit niet vinden in mijn bronnen.",
+}
+
+
+def decline_message(language: str) -> str:
+    """The plain "the documents don't say" answer, in the question's language."""
+    return _DECLINES.get(language, _DECLINES["en"])
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    """Passages as the model sees them: number, title, text."""
+    return "\n\n".join(f"[{p.n}] ({p.title})\n{p.text.strip()}" for p in passages)
+
+
+def user_prompt(question: str, passages: Sequence[Passage], language: str) -> str:
+    """The user turn: the passages, then the question and the answer language."""
+    lang = _LANGUAGE_NAMES.get(language, "English")
+    return (
+        f"Passages:\n\n{format_passages(passages)}\n\n"
+        f"Question: {question}\n"
+        f"Answer in {lang}, citing passage numbers like [1]. "
+        f"If the passages do not answer the question, reply {DECLINE_TOKEN}."
+    )

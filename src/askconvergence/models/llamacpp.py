@@ -1,0 +1,114 @@
+"""A LlamaIndex LLM over llama-cpp-python's chat API (it applies the GGUF's own chat template)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.custom import CustomLLM
+from pydantic import PrivateAttr
+
+__all__ = ["LlamaCppChat"]
+
+
+class LlamaCppChat(CustomLLM):
+    """Chat with a local GGUF model through ``llama_cpp.Llama.create_chat_completion``."""
+
+    model_path: str
+    model_name: str = "local"
+    n_threads: int = 2
+    context_window: int = 4096
+    max_tokens: int = 256
+    temperature: float = 0.0
+
+    _llama: Any = PrivateAttr()
+    # One llama.cpp context serves one generation at a time; callers queue on this lock.
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        from llama_cpp import Llama
+
+        self._llama = Llama(
+            model_path=self.model_path,
+            n_ctx=self.context_window,
+            n_threads=self.n_threads,
+            n_threads_batch=self.n_threads,
+            n_batch=512,
+            verbose=False,
+        )
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(
+            context_window=self.context_window,
+            num_output=self.max_tokens,
+            model_name=self.model_name,
+            is_chat_model=True,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens this model's tokenizer gives ``text``."""
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False))
+
+    @staticmethod
+    def _messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+        return [{"role": m.role.value, "content": m.content or ""} for m in messages]
+
+    def _stream(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Iterator[str]:
+        with self._lock:
+            chunks = self._llama.create_chat_completion(
+                messages=self._messages(messages),
+                max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                temperature=self.temperature,
+                stream=True,
+            )
+            for chunk in chunks:
+                delta = chunk["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        text = "".join(self._stream(messages, **kwargs))
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text))
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        def gen() -> ChatResponseGen:
+            text = ""
+            for delta in self._stream(messages, **kwargs):
+                text += delta
+                yield ChatResponse(
+                    message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta
+                )
+
+        return gen()
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        text = "".join(self._stream([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs))
+        return CompletionResponse(text=text)
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        def gen() -> CompletionResponseGen:
+            text = ""
+            for delta in self._stream([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs):
+                text += delta
+                yield CompletionResponse(text=text, delta=delta)
+
+        return gen()

@@ -1,0 +1,90 @@
+"""One typed settings tree, read from ``ASKCONV_*`` environment variables and CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["EmbedSettings", "LLMSettings", "RetrievalSettings", "ServerSettings", "Settings"]
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "askconvergence"
+
+
+class EmbedSettings(BaseModel):
+    """How passages are chunked and embedded."""
+
+    model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Embedding model: 'all-MiniLM-L6-v2' (packaged) or a local sentence-transformers path.",
+    )
+    chunk_size: int = Field(
+        160, description="Chunk size in the embedder's own word pieces (must fit its 256 window)."
+    )
+    chunk_overlap: int = Field(30, description="Overlap between neighbouring chunks, in word pieces.")
+    batch_size: int = Field(32, description="Chunks embedded per batch.")
+
+
+class LLMSettings(BaseModel):
+    """Which model writes the answers."""
+
+    backend: Literal["local", "openai", "extractive"] = Field(
+        "local",
+        description="'local' (packaged GGUF via llama.cpp), 'openai' (any OpenAI-compatible "
+        "server) or 'extractive' (no LLM: the best sentences of the best passages).",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000/v1", description="Base URL of the OpenAI-compatible server."
+    )
+    model: str = Field("default", description="Model name sent to the OpenAI-compatible server.")
+    api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    model_path: Path | None = Field(
+        None, description="A local GGUF file to use instead of the packaged Qwen2.5 1.5B model."
+    )
+    threads: int = Field(2, description="CPU threads for llama.cpp.")
+    context_window: int = Field(4096, description="Context window for llama.cpp, in tokens.")
+    max_tokens: int = Field(256, description="Longest answer, in tokens.")
+    temperature: float = Field(0.0, description="Sampling temperature (0 = deterministic).")
+    timeout: float = Field(120.0, description="Seconds to wait for a hosted model.")
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found."""
+
+    top_k: int = Field(4, description="Passages given to the model.")
+    min_score: float = Field(
+        0.25, description="Below this best cosine similarity the chat declines without asking the LLM."
+    )
+
+
+class ServerSettings(BaseModel):
+    """Where the chat listens."""
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(7860, description="Port to listen on.")
+
+
+class Settings(BaseSettings):
+    """All settings of askconvergence; every field can be set as ASKCONV_<NAME>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASKCONV_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents.")
+    index_dir: Path = Field(Path("index"), description="Folder where the built index lives.")
+    cache_dir: Path = Field(
+        default_factory=_default_cache,
+        description="Folder for assembled model files (the local GGUF).",
+    )
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)  # type: ignore[arg-type]
+    llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
+    server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
