@@ -57,7 +57,8 @@ class RetrievalSettings(BaseModel):
 
     top_k: int = Field(4, description="Passages given to the model.")
     min_score: float = Field(
-        0.25, description="Below this best cosine similarity the chat declines without asking the LLM."
+        0.3,
+        description="Below this best cosine similarity the chat declines without asking the LLM.",
     )
 
 

@@ -19,14 +19,21 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in parts if len(s.split()) >= 4]
 
 
-def extract_answer(question: str, passages: Sequence[Passage], max_sentences: int = 2) -> str:
-    """Pick the sentences that share most words with the question; cite each one."""
+def extract_answer(
+    question: str, passages: Sequence[Passage], max_sentences: int = 2, min_overlap: float = 0.15
+) -> str:
+    """Pick the sentences that share most words with the question; cite each one.
+
+    Returns ``""`` (a decline) when no sentence shares enough of the question's words.
+    """
     scored = []
     for rank, passage in enumerate(passages):
         for sentence in split_sentences(passage.text):
+            shared = overlap(question, sentence)
+            if shared < min_overlap:
+                continue
             # Word overlap with the question, nudged towards better-ranked passages.
-            score = overlap(question, sentence) + 0.05 * (len(passages) - rank)
-            scored.append((score, passage.n, sentence))
+            scored.append((shared + 0.05 * (len(passages) - rank), passage.n, sentence))
     scored.sort(key=lambda t: t[0], reverse=True)
     chosen = scored[:max_sentences]
     return " ".join(f"{sentence.rstrip()} [{n}]" for _, n, sentence in chosen)

@@ -1,0 +1,99 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from askconvergence.answer.citations import clean_markers, cited_numbers, resolve_citations
+from askconvergence.answer.language import detect_language
+from askconvergence.answer.types import Passage
+
+PANCREAS = "When is the artificial pancreas expected to become widely available?"
+
+
+def _p(n: int, text: str) -> Passage:
+    return Passage(n=n, doc_id=f"d{n}", title=f"T{n}", text=text, score=0.5)
+
+
+def test_markers_pointing_nowhere_are_removed() -> None:
+    assert clean_markers("A [1]. B [7]. C [2, 9].", {1, 2}) == "A [1]. B. C [2]."
+    assert cited_numbers("A [2]. B [1, 2].") == [2, 1]
+
+
+def test_sources_are_the_cited_passages_in_order() -> None:
+    passages = [_p(1, "alpha"), _p(2, "beta"), _p(3, "gamma")]
+    text, cited = resolve_citations("Gamma fact [3]. Alpha fact [1]. Bad [5].", passages)
+    assert [p.n for p in cited] == [1, 3]
+    assert "[5]" not in text
+
+
+def test_uncited_answer_is_attributed_to_the_passage_it_overlaps() -> None:
+    passages = [_p(1, "Micronit is based in Enschede"), _p(2, "Health Hub Utrecht partners")]
+    text, cited = resolve_citations("Micronit is based in Enschede.", passages)
+    assert [p.n for p in cited] == [1] and text.endswith("[1]")
+
+
+def test_language_detection() -> None:
+    assert detect_language("Welke instellingen werken samen binnen Convergence?") == "nl"
+    assert detect_language("Which institutions work together in Convergence?") == "en"
+
+
+def test_extractive_backend_answers_with_a_citation(extractive_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = extractive_engine.ask(PANCREAS)
+    assert answer.grounded
+    assert "2024" in answer.answer
+    assert answer.citations and all(f"[{p.n}]" in answer.answer for p in answer.citations)
+    assert any("widely available in 2024" in p.text for p in answer.citations)
+
+
+def test_off_topic_question_is_declined_without_citations(extractive_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = extractive_engine.ask("What is the recipe for Mongolian yak butter tea?")
+    assert not answer.grounded
+    assert answer.citations == []
+    assert "documents don't say" in answer.answer
+
+
+def test_dutch_decline_is_in_dutch(extractive_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = extractive_engine.ask("Wat is het recept voor Mongoolse boterthee met jak?")
+    assert not answer.grounded and "niet in de documenten" in answer.answer
+
+
+def test_empty_question_is_refused(extractive_engine) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="empty"):
+        extractive_engine.ask("   ")
+
+
+def test_ask_json_shape_from_the_cli(built_settings) -> None:  # type: ignore[no-untyped-def]
+    out = subprocess.run(
+        [sys.executable, "-m", "askconvergence", "--index-dir", str(built_settings.index_dir),
+         "--backend", "extractive", "ask", "--json", PANCREAS],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    data = json.loads(out.stdout)
+    assert set(data) == {"question", "answer", "grounded", "citations", "timings"}
+    assert data["question"] == PANCREAS and data["grounded"] is True
+    assert data["citations"] and set(data["citations"][0]) == {"n", "doc_id", "title", "text", "score"}
+    assert data["citations"][0]["doc_id"] == "techmed-medical-technology-east-netherlands.md"
+
+
+def test_missing_index_gives_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = subprocess.run(
+        [sys.executable, "-m", "askconvergence", "--index-dir", str(tmp_path / "none"),
+         "--backend", "extractive", "ask", "anything"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 1
+    assert "askconvergence index" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_real_local_model_answers_the_pancreas_question(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
+    from askconvergence.answer.engine import Engine
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever
+
+    engine = Engine(built_settings, make_retriever(PassageIndex(built_settings), embed_model, built_settings), local_llm)
+    answer = engine.ask(PANCREAS)
+    assert answer.grounded, answer.answer
+    assert "2024" in answer.answer
+    assert any(p.doc_id == "techmed-medical-technology-east-netherlands.md" for p in answer.citations)

@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import pytest
+
+from askconvergence.index import (
+    EMBED_WINDOW,
+    IndexMismatchError,
+    PassageIndex,
+    build_index,
+    make_splitter,
+)
+from askconvergence.ingest import load_corpus
+from askconvergence.models.factory import embedder_tokenizer
+from tests.conftest import CORPUS, make_settings
+
+
+def test_corpus_documents_carry_metadata() -> None:
+    docs = load_corpus(CORPUS)
+    assert len(docs) == 5
+    for doc in docs:
+        assert doc.title and doc.source and doc.language == "en"
+        assert "This website uses cookies" not in doc.text
+        assert "Back to top" not in doc.text
+
+
+def test_every_chunk_fits_the_embedder_window(built_settings) -> None:  # type: ignore[no-untyped-def]
+    tokenizer = embedder_tokenizer(built_settings)
+    nodes = PassageIndex(built_settings).nodes()
+    assert len(nodes) > 10
+    for node in nodes:
+        text = node.get_content(metadata_mode="embed")  # what the embedder actually reads
+        pieces = tokenizer(text, add_special_tokens=True)["input_ids"]
+        assert len(pieces) <= EMBED_WINDOW, (len(pieces), text[:80])
+
+
+def test_building_twice_keeps_the_same_chunk_ids(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path / "index")
+    first = build_index(settings, embed_model)
+    ids_first = sorted(PassageIndex(settings).collection.get(include=[])["ids"])
+    second = build_index(settings, embed_model)
+    ids_second = sorted(PassageIndex(settings).collection.get(include=[])["ids"])
+    assert first.embedded == first.chunks > 0
+    assert second.embedded == 0
+    assert ids_first == ids_second
+    # A fresh build elsewhere gives the very same ids: they come from content, not chance.
+    other = make_settings(tmp_path / "other")
+    build_index(other, embed_model)
+    assert sorted(PassageIndex(other).collection.get(include=[])["ids"]) == ids_first
+
+
+def test_edit_and_delete_are_reflected(corpus_copy: Path, tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path / "index", corpus_dir=corpus_copy)
+    build_index(settings, embed_model)
+    (corpus_copy / "health-hub-utrecht-finland-netherlands.md").unlink()
+    target = corpus_copy / "about-health-and-technology.md"
+    target.write_text(target.read_text() + "\nThe zebra-striped mascot is called Conny.\n")
+    stats = build_index(settings, embed_model)
+    texts = PassageIndex(settings).collection.get(include=["documents"])["documents"]
+    assert not any("Health Hub Utrecht" in t for t in texts)
+    assert any("Conny" in t for t in texts)
+    assert stats.deleted > 0 and stats.embedded > 0
+
+
+def test_opening_with_another_embedding_model_names_the_rebuild_command(built_settings) -> None:  # type: ignore[no-untyped-def]
+    other = built_settings.model_copy(
+        update={"embed": built_settings.embed.model_copy(update={"model": "/some/other-model"})}
+    )
+    with pytest.raises(IndexMismatchError, match="askconvergence index --rebuild"):
+        PassageIndex(other)
+
+
+def test_chunk_size_beyond_the_window_is_refused(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    settings = settings.model_copy(update={"embed": settings.embed.model_copy(update={"chunk_size": 300})})
+    with pytest.raises(ValueError, match="window"):
+        make_splitter(settings)
