@@ -176,18 +176,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 def run_server(settings: Settings) -> None:
-    """Build the index if there is none, load the models and serve until stopped."""
+    """Serve at once; the index and models load in the background (``/healthz`` says when)."""
     import uvicorn
 
-    from askconvergence.index import MANIFEST, build_index
     from askconvergence.serve.app import create_app
 
-    if not (settings.index_dir / MANIFEST).exists():
-        click.echo(f"No index in {settings.index_dir} yet: building it first.")
-        build_index(settings, show_progress=True)
-    engine = _engine(settings)
-    click.echo(f"Chat ready on http://{settings.server.host}:{settings.server.port}/")
-    uvicorn.run(create_app(engine), host=settings.server.host, port=settings.server.port)
+    url = f"http://{settings.server.host}:{settings.server.port}/"
+    click.echo(f"Chat on {url} (loading the models; {url}healthz answers 200 when ready)")
+    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port)
 
 
 @cli.command(name="eval")

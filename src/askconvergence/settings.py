@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["EmbedSettings", "LLMSettings", "RetrievalSettings", "ServerSettings", "Settings"]
 
@@ -63,10 +63,29 @@ class RetrievalSettings(BaseModel):
 
 
 class ServerSettings(BaseModel):
-    """Where the chat listens."""
+    """Where the chat listens and what the HTTP API accepts from one client."""
 
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(7860, description="Port to listen on.")
+    rate_limit_per_minute: float = Field(
+        10.0, description="Questions one client may ask per minute, on average (0 = no limit)."
+    )
+    rate_limit_burst: int = Field(
+        5, description="Questions one client may ask in a quick burst before the rate applies."
+    )
+    max_message_chars: int = Field(
+        2000, description="Longest single message, in characters (longer: HTTP 422)."
+    )
+    max_messages: int = Field(
+        40, description="Most messages in one request's conversation (more: HTTP 422)."
+    )
+    max_request_bytes: int = Field(
+        65536, description="Largest request body, in bytes (larger: HTTP 413)."
+    )
+    trust_proxy_headers: bool = Field(
+        False,
+        description="Take the client address from X-Forwarded-For (only behind a trusted proxy).",
+    )
 
 
 class Settings(BaseSettings):
@@ -89,3 +108,15 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated origins (https://www.example.org) whose pages may embed the "
+        "widget and call the API from the browser; '*' allows any. Empty: only this server.",
+    )
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value

@@ -1,60 +1,160 @@
-"""The FastAPI application: HTTP API plus the Gradio chat mounted at ``/``."""
+"""The one server: HTTP API, OpenAI-compatible API, the widget, and the Gradio chat at ``/``."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from askconvergence.serve.security import SizeLimitMiddleware, frame_ancestors
+from askconvergence.serve.state import EngineSlot, ServeContext
+from askconvergence.settings import Settings
 
-from askconvergence.answer.engine import Engine, Turn
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
 
-__all__ = ["ChatRequest", "create_app"]
+    from askconvergence.answer.engine import Engine
+
+__all__ = ["API_PATHS", "create_app", "load_engine"]
 
 log = logging.getLogger(__name__)
 
+# Paths a browser page on an allowed site may call (CORS) and whose bodies are size-limited.
+API_PATHS = ("/api/", "/v1/", "/healthz", "/widget/config")
 
-class Message(BaseModel):
-    """One chat message."""
+DESCRIPTION = """
+Answers questions from the indexed documents, with the passages each answer cites.
 
-    role: Literal["user", "assistant"]
-    content: str = Field(min_length=1, max_length=4000)
+* `POST /api/chat`: JSON, or Server-Sent Events with `"stream": true`
+  (`citations` before any `token`, then `done`; `error` on failure).
+* `POST /v1/chat/completions`: OpenAI-compatible; citations in the extra `citations` field.
+* `GET /healthz`: 200 once the index and models are loaded, 503 before.
+* `GET /embed.js`: the widget for other sites (`<script src=".../embed.js" async></script>`).
+
+Browser pages may call the API only from origins in `ASKCONV_ALLOWED_ORIGINS`; every client
+is rate-limited (429) and requests are size-limited (413/422).
+"""
 
 
-class ChatRequest(BaseModel):
-    """A conversation whose last message is the user's question."""
+def load_engine(settings: Settings) -> Engine:
+    """Build the index if there is none yet, then open it with the configured models."""
+    from askconvergence.index import MANIFEST, build_index
+    from askconvergence.models.factory import make_engine
 
-    messages: list[Message] = Field(min_length=1, max_length=40)
-    stream: bool = False
+    if not (settings.index_dir / MANIFEST).exists():
+        log.warning("No index in %s yet: building it first", settings.index_dir)
+        build_index(settings)
+    engine: Engine = make_engine(settings)
+    return engine
 
 
-def create_app(engine: Engine) -> Any:
-    """The app serving ``/api/chat``, ``/healthz`` and the chat page at ``/``."""
+def create_app(
+    settings: Settings,
+    engine: Engine | None = None,
+    *,
+    load: Callable[[], Engine] | None = None,
+    routers: tuple[APIRouter, ...] = (),
+    chat_page: bool = True,
+) -> FastAPI:
+    """The FastAPI app; without ``engine`` it loads one in the background (``/healthz`` says when).
+
+    ``routers`` are included before the Gradio chat, which is mounted at ``/`` last because a
+    mount at ``/`` answers every path not matched before it.
+    """
+    from fastapi import FastAPI
+
+    from askconvergence.serve import api, openai_compat, widget
+
+    slot = EngineSlot(engine)
+    ctx = ServeContext(settings, slot)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        slot.load_in_background(load or (lambda: load_engine(settings)))
+        yield
+
+    app = FastAPI(
+        title="askconvergence",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.askconv = ctx
+    for router in (api.router, openai_compat.router, widget.router, *routers):
+        app.include_router(router)
+
+    app.add_middleware(
+        _PathScopedCORS,  # type: ignore[arg-type]
+        origins=["*"] if ctx.origins.any else list(ctx.origins.allowed),
+        prefixes=API_PATHS,
+    )
+    app.add_middleware(
+        SizeLimitMiddleware,  # type: ignore[arg-type]
+        max_bytes=settings.server.max_request_bytes,
+        paths=("/api/", "/v1/"),
+    )
+    app.add_middleware(
+        _SecurityHeaders,
+        frame_policy=frame_ancestors(ctx.origins),  # type: ignore[arg-type]
+    )
+
+    if not chat_page:
+        return app
     import gradio as gr
-    from fastapi import FastAPI, HTTPException
-    from fastapi.concurrency import run_in_threadpool
 
     from askconvergence.serve.ui import build_chat
 
-    app = FastAPI(title="askconvergence", version="0.1.0")
+    mounted: FastAPI = gr.mount_gradio_app(app, build_chat(ctx), path="/")
+    return mounted
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """200 when the index and models are loaded."""
-        return {"status": "ok", "model": engine.model_name}
 
-    @app.post("/api/chat")
-    async def chat(request: ChatRequest) -> dict[str, Any]:
-        """Answer the last user message of the conversation, with citations."""
-        if request.messages[-1].role != "user":
-            raise HTTPException(422, "The last message must be the user's question.")
-        turns = [Turn(m.role, m.content) for m in request.messages[:-1]]
-        question = request.messages[-1].content
-        try:
-            answer = await run_in_threadpool(engine.ask, question, turns)
-        except Exception as exc:
-            log.exception("Answering failed")
-            raise HTTPException(503, "The answering model is unavailable; try again later.") from exc
-        return answer.to_json()
+class _PathScopedCORS:
+    """CORS headers on the API paths only; the Gradio app keeps its own CORS rules."""
 
-    return gr.mount_gradio_app(app, build_chat(engine), path="/")
+    def __init__(self, app: Any, origins: list[str], prefixes: tuple[str, ...]) -> None:
+        from starlette.middleware.cors import CORSMiddleware
+
+        self.app = app
+        self.prefixes = prefixes
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "authorization"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """ASGI entry point."""
+        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+class _SecurityHeaders:
+    """Who may frame our pages (CSP frame-ancestors) and no MIME sniffing, on every response."""
+
+    def __init__(self, app: Any, frame_policy: str) -> None:
+        self.app = app
+        self.frame_policy = frame_policy.encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """ASGI entry point."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                names = {name.lower() for name, _ in headers}
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", self.frame_policy))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from askconvergence.answer.engine import Engine, Turn
+from askconvergence.answer.engine import Turn
 from askconvergence.answer.types import Answer, Passage
+from askconvergence.serve.security import client_key, retry_after
+from askconvergence.serve.state import EngineNotReady
+
+if TYPE_CHECKING:
+    from askconvergence.serve.state import ServeContext
 
 __all__ = ["EXAMPLES", "build_chat", "history_to_turns", "render_sources"]
+
+log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "When is the artificial pancreas expected to become widely available?",
@@ -58,15 +66,33 @@ def render_sources(passages: Sequence[Passage], label: str = "Sources") -> str:
 
 
 def _final(answer: Answer, model: str) -> str:
-    note = f"<sub>Answered by {html.escape(model)} in {answer.timings.get('total_s', 0):.1f} s</sub>"
+    seconds = answer.timings.get("total_s", 0)
+    note = f"<sub>Answered by {html.escape(model)} in {seconds:.1f} s</sub>"
     return answer.answer + render_sources(answer.citations) + f"\n\n{note}"
 
 
-def build_chat(engine: Engine) -> Any:
-    """The Gradio Blocks of the chat page."""
+def build_chat(ctx: ServeContext) -> Any:
+    """The Gradio Blocks of the chat page, answering with the server's engine."""
     import gradio as gr
 
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
+    limits = ctx.settings.server
+
+    def respond(message: str, history: list[dict[str, Any]], request: gr.Request) -> Iterator[str]:
+        if len(message) > limits.max_message_chars:
+            yield f"Please keep questions under {limits.max_message_chars} characters."
+            return
+        key = client_key(
+            request.client, request.headers.get("x-forwarded-for"), limits.trust_proxy_headers
+        )
+        wait = ctx.limiter.take(key)
+        if wait > 0:
+            yield f"Too many questions in a short time. Please wait {retry_after(wait)} seconds."
+            return
+        try:
+            engine = ctx.slot.get()
+        except EngineNotReady as exc:
+            yield str(exc)
+            return
         turns = history_to_turns(history)
         text = ""
         sources = ""
@@ -83,9 +109,7 @@ def build_chat(engine: Engine) -> Any:
         except ValueError as exc:
             yield str(exc)
         except Exception:  # a failing backend must not show a traceback to the user
-            import logging
-
-            logging.getLogger(__name__).exception("Answering failed")
+            log.exception("Answering failed")
             yield "Sorry, the answering model is unavailable right now. Please try again later."
 
     return gr.ChatInterface(
