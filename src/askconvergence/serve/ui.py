@@ -7,6 +7,8 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import gradio as gr  # this module is the Gradio page; the app imports it only when serving it
+
 from askconvergence.answer.engine import Turn
 from askconvergence.answer.types import Answer, Passage
 from askconvergence.serve.security import client_key, retry_after
@@ -73,8 +75,6 @@ def _final(answer: Answer, model: str) -> str:
 
 def build_chat(ctx: ServeContext) -> Any:
     """The Gradio Blocks of the chat page, answering with the server's engine."""
-    import gradio as gr
-
     limits = ctx.settings.server
 
     def respond(message: str, history: list[dict[str, Any]], request: gr.Request) -> Iterator[str]:
