@@ -78,3 +78,12 @@ def local_llm():  # type: ignore[no-untyped-def]
     from askconvergence.models.factory import make_llm
 
     return make_llm(Settings())
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Say where the browser tests left their screenshots."""
+    folder = getattr(config, "artifacts_dir", None)
+    if folder is not None:
+        terminalreporter.write_line(f"Screenshots of the browser tests: {folder}")
