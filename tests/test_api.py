@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from serving import run_app
 
 from askconvergence.serve.app import create_app
-from askconvergence.serve.security import OriginPolicy, RateLimiter
+from askconvergence.serve.security import OriginPolicy, RateLimiter, client_key
 from askconvergence.settings import Settings
 
 PANCREAS = "When is the artificial pancreas expected to become widely available?"
@@ -298,6 +298,15 @@ def test_rate_limiter_refills_per_client() -> None:
     now[0] = 10.0
     assert limiter.take("a") == 0.0
     assert RateLimiter(per_minute=0, burst=1).take("a") == 0.0
+
+
+def test_client_key_trusts_only_the_proxy_added_address() -> None:
+    class Peer:
+        host = "10.0.0.2"
+
+    assert client_key(Peer(), "1.2.3.4", trust_proxy=False) == "10.0.0.2"
+    assert client_key(Peer(), "6.6.6.6, 203.0.113.9", trust_proxy=True) == "203.0.113.9"
+    assert client_key(None, None, trust_proxy=True) == "unknown"
 
 
 def test_size_limits(built_settings: Settings, extractive_engine: Any) -> None:

@@ -81,6 +81,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.askconv = ctx
+    # New routers go in this tuple (or ``routers``): they must be included before the Gradio
+    # chat is mounted at "/", which answers every path not matched before it.
     for router in (api.router, openai_compat.router, widget.router, *routers):
         app.include_router(router)
 

@@ -74,9 +74,13 @@ def frame_ancestors(policy: OriginPolicy) -> str:
 
 
 def client_key(scope_client: Any, forwarded_for: str | None, trust_proxy: bool) -> str:
-    """The address a rate limit counts against."""
+    """The address a rate limit counts against.
+
+    Behind a trusted proxy it is the last ``X-Forwarded-For`` entry, the one the proxy added;
+    earlier entries come from the client and could be anything.
+    """
     if trust_proxy and forwarded_for:
-        return forwarded_for.split(",")[0].strip()
+        return forwarded_for.split(",")[-1].strip()
     return str(scope_client.host) if scope_client else "unknown"
 
 
