@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["EmbedSettings", "LLMSettings", "RetrievalSettings", "ServerSettings", "Settings"]
+__all__ = [
+    "AdminSettings",
+    "EmbedSettings",
+    "LLMSettings",
+    "RetrievalSettings",
+    "ServerSettings",
+    "Settings",
+]
 
 
 def _default_cache() -> Path:
@@ -69,6 +76,15 @@ class ServerSettings(BaseModel):
     port: int = Field(7860, description="Port to listen on.")
 
 
+class AdminSettings(BaseModel):
+    """Maintenance over HTTP."""
+
+    token: SecretStr | None = Field(
+        None,
+        description="Bearer token for /api/admin/reindex; unset turns those endpoints off.",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of askconvergence; every field can be set as ASKCONV_<NAME>."""
 
@@ -89,3 +105,4 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+    admin: AdminSettings = Field(default_factory=AdminSettings)  # type: ignore[arg-type]
