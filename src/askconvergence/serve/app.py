@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from askconvergence.answer.engine import Engine, Turn
+from askconvergence.serve.admin import admin_router
 
 __all__ = ["ChatRequest", "create_app"]
 
@@ -37,6 +38,7 @@ def create_app(engine: Engine) -> Any:
     from askconvergence.serve.ui import build_chat
 
     app = FastAPI(title="askconvergence", version="0.1.0")
+    app.include_router(admin_router(engine.settings))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
