@@ -214,8 +214,8 @@ def _build_locked(
 ) -> IndexStats:
     index_dir = settings.index_dir
     current, base = _base_manifest(settings, rebuild)
-    # Leftovers of killed builds are never published; drop them before starting another.
-    remove_generations(index_dir, keep={current} if current else set())
+    # Leftovers of killed builds (numbered after the published one) were never published.
+    _remove_unpublished(index_dir, current)
 
     report("scanning", 0, 1)
     files = scan_corpus(settings.corpus_dir)
@@ -284,6 +284,12 @@ def _build_locked(
         changed=True,
         unreadable=tuple(unreadable),
     )
+
+
+def _remove_unpublished(index_dir: Path, current: str | None) -> None:
+    published = int(current.split("-")[1]) if current else 0
+    keep = {path.name for n, path in generation_numbers(index_dir).items() if n <= published}
+    remove_generations(index_dir, keep)
 
 
 def _unchanged(base: dict[str, Any], unreadable: Iterable[str] = ()) -> IndexStats:
