@@ -21,6 +21,22 @@ TEXTS = [
 ]
 
 
+TOPICS = ["robot", "sensor", "implant", "scanner", "app", "trial", "biobank", "clinic"]
+
+
+def add_generated_docs(folder: Path, count: int) -> None:
+    """Write ``count`` short, distinct one-chunk documents into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        topic = TOPICS[i % len(TOPICS)]
+        (folder / f"note-{i:04d}.md").write_text(
+            f"---\ntitle: Lab note {i}\nsource: generated\nlanguage: en\n---\n"
+            f"Lab note {i} describes a {topic} prototype numbered {i * 7919 % 10007}. "
+            f"The team in room {i % 97} tested the {topic} with {i % 13 + 2} volunteers "
+            f"and wrote down {i % 5 + 1} findings about comfort and battery life.\n"
+        )
+
+
 def write_doc(corpus: Path, name: str, text: str, title: str | None = None) -> Path:
     """Write a Markdown document with front matter."""
     path = corpus / name

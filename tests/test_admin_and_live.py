@@ -1,9 +1,10 @@
-"""The server follows rebuilds: the live retriever switches generations; the admin API starts rebuilds."""
+"""The server follows rebuilds: the retriever switches generations; the admin API starts them."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -11,12 +12,13 @@ from pydantic import SecretStr
 from askconvergence.index import LiveRetriever, PassageIndex, build_index
 from askconvergence.index.reindex import Reindexer
 from askconvergence.index.store import write_lock
+from askconvergence.settings import Settings
 from tests.conftest import make_settings
 from tests.indexing import TEXTS, write_doc
 
 
 @pytest.fixture()
-def small(tmp_path: Path, embed_model):  # type: ignore[no-untyped-def]
+def small(tmp_path: Path, embed_model: Any) -> Settings:
     """A built index over a two-document corpus."""
     corpus = tmp_path / "corpus"
     write_doc(corpus, "a.md", TEXTS[0])
@@ -26,13 +28,15 @@ def small(tmp_path: Path, embed_model):  # type: ignore[no-untyped-def]
     return settings
 
 
-def _retriever(settings, embed_model) -> LiveRetriever:  # type: ignore[no-untyped-def]
+def _retriever(settings: Settings, embed_model: Any) -> LiveRetriever:
     from askconvergence.retrieve import make_retriever
 
     return LiveRetriever(settings, lambda idx: make_retriever(idx, embed_model, settings, top_k=1))
 
 
-def test_the_live_retriever_switches_to_a_published_rebuild(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_the_live_retriever_switches_to_a_published_rebuild(
+    small: Settings, embed_model: Any
+) -> None:
     retriever = _retriever(small, embed_model)
     first = retriever.generation
     assert "zebra" not in retriever.retrieve("What is the mascot called?")[0].node.get_content()
@@ -47,18 +51,23 @@ def test_the_live_retriever_switches_to_a_published_rebuild(small, embed_model) 
     assert "a.md" not in docs  # a deleted document is never served again
 
 
-def test_the_live_retriever_keeps_serving_when_a_generation_cannot_be_opened(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_the_live_retriever_keeps_serving_when_it_cannot_open_a_generation(
+    small: Settings, embed_model: Any
+) -> None:
     retriever = _retriever(small, embed_model)
     before = retriever.generation
-    other = small.model_copy(
-        update={"embed": small.embed.model_copy(update={"chunk_size": 120})}
-    )
+    other = small.model_copy(update={"embed": small.embed.model_copy(update={"chunk_size": 120})})
     build_index(other, embed_model)  # published, but with chunking the server was not started with
     assert retriever.retrieve("virtual reality surgeons")  # still answers from the old one
     assert retriever.generation == before
 
 
-def _client(settings, reindexer=None):  # type: ignore[no-untyped-def]
+def _with_token(settings: Settings, token: str) -> Settings:
+    admin = settings.admin.model_copy(update={"token": SecretStr(token)})
+    return settings.model_copy(update={"admin": admin})
+
+
+def _client(settings: Settings, reindexer: Reindexer | None = None) -> Any:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
@@ -69,14 +78,15 @@ def _client(settings, reindexer=None):  # type: ignore[no-untyped-def]
     return TestClient(app)
 
 
-def test_admin_reindex_is_off_without_a_token(small) -> None:  # type: ignore[no-untyped-def]
+def test_admin_reindex_is_off_without_a_token(small: Settings) -> None:
     client = _client(small)
     assert client.post("/api/admin/reindex").status_code == 404
-    assert client.get("/api/admin/reindex", headers={"Authorization": "Bearer x"}).status_code == 404
+    got = client.get("/api/admin/reindex", headers={"Authorization": "Bearer x"})
+    assert got.status_code == 404
 
 
-def test_admin_reindex_needs_the_right_token(small, embed_model) -> None:  # type: ignore[no-untyped-def]
-    settings = small.model_copy(update={"admin": small.admin.model_copy(update={"token": SecretStr("s3cret")})})
+def test_admin_reindex_needs_the_right_token(small: Settings, embed_model: Any) -> None:
+    settings = _with_token(small, "s3cret")
     client = _client(settings, Reindexer(settings, embed_model))
     assert client.post("/api/admin/reindex").status_code == 401
     wrong = client.post("/api/admin/reindex", headers={"Authorization": "Bearer guess"})
@@ -84,8 +94,10 @@ def test_admin_reindex_needs_the_right_token(small, embed_model) -> None:  # typ
     assert client.get("/api/admin/reindex", headers={"Authorization": "s3cret"}).status_code == 401
 
 
-def test_admin_reindex_runs_a_rebuild_and_reports_progress(small, embed_model) -> None:  # type: ignore[no-untyped-def]
-    settings = small.model_copy(update={"admin": small.admin.model_copy(update={"token": SecretStr("s3cret")})})
+def test_admin_reindex_runs_a_rebuild_and_reports_progress(
+    small: Settings, embed_model: Any
+) -> None:
+    settings = _with_token(small, "s3cret")
     auth = {"Authorization": "Bearer s3cret"}
     jobs = Reindexer(settings, embed_model)
     client = _client(settings, jobs)
@@ -110,7 +122,7 @@ def test_admin_reindex_runs_a_rebuild_and_reports_progress(small, embed_model) -
     assert PassageIndex(settings).generation == status["result"]["generation"] != before
 
 
-def test_a_failed_admin_rebuild_reports_its_error(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_admin_rebuild_reports_its_error(small: Settings, embed_model: Any) -> None:
     settings = small.model_copy(update={"corpus_dir": small.corpus_dir / "gone"})
     jobs = Reindexer(settings, embed_model)
     assert jobs.start()

@@ -8,36 +8,29 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from askconvergence.index import PassageIndex, build_index, current_generation
+from askconvergence.settings import Settings
 from tests.conftest import make_settings
-from tests.indexing import snapshot
+from tests.indexing import add_generated_docs, snapshot
 
 QUESTION = "When is the artificial pancreas expected to become widely available?"
-TOPICS = ["robot", "sensor", "implant", "scanner", "app", "trial", "biobank", "clinic"]
 
 
-def _add_generated_docs(corpus: Path, count: int) -> None:
-    for i in range(count):
-        topic = TOPICS[i % len(TOPICS)]
-        (corpus / "generated" / f"note-{i:04d}.md").write_text(
-            f"---\ntitle: Lab note {i}\nsource: generated\nlanguage: en\n---\n"
-            f"Lab note {i} describes a {topic} prototype numbered {i * 7919 % 10007}. "
-            f"The team in room {i % 97} tested the {topic} with {i % 13 + 2} volunteers "
-            f"and wrote down {i % 5 + 1} findings about comfort and battery life.\n"
-        )
-
-
-def _start_update(settings) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+def _start_update(settings: Settings) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "askconvergence", "--corpus", str(settings.corpus_dir)]
     cmd += ["--index-dir", str(settings.index_dir), "index"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _kill_when(proc: subprocess.Popen[bytes], ready, timeout: float = 300) -> bool:  # type: ignore[no-untyped-def]
+def _kill_when(
+    proc: subprocess.Popen[bytes], ready: Callable[[], bool], timeout: float = 300
+) -> bool:
     """SIGKILL the process as soon as ``ready()`` holds; False if it ended first."""
     deadline = time.monotonic() + timeout
     while proc.poll() is None:
@@ -63,7 +56,9 @@ def _cached_vectors(index_dir: Path) -> int:
         return 0
 
 
-def _serves_the_old_index(settings, embed_model, generation: str, chunks: int) -> None:  # type: ignore[no-untyped-def]
+def _serves_the_old_index(
+    settings: Settings, embed_model: Any, generation: str, chunks: int
+) -> None:
     from askconvergence.answer.engine import Engine
     from askconvergence.retrieve import make_retriever
 
@@ -77,13 +72,12 @@ def _serves_the_old_index(settings, embed_model, generation: str, chunks: int) -
 
 @pytest.mark.slow
 def test_a_killed_rebuild_leaves_the_served_index_whole_and_the_next_update_converges(
-    tmp_path: Path, corpus_copy: Path, embed_model
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, corpus_copy: Path, embed_model: Any
+) -> None:
     settings = make_settings(tmp_path / "index", corpus_dir=corpus_copy)
     first = build_index(settings, embed_model)
     baseline = first.embedded
-    (corpus_copy / "generated").mkdir()
-    _add_generated_docs(corpus_copy, 200)
+    add_generated_docs(corpus_copy / "generated", 200)
     (corpus_copy / "health-hub-utrecht-finland-netherlands.md").unlink()
 
     # 1. Killed while embedding: some vectors are committed to the cache, nothing is published.

@@ -1,4 +1,4 @@
-"""Incremental updates: only changes are embedded, renames re-embed nothing, one writer at a time."""
+"""Incremental updates: only changes are embedded, renames re-embed nothing, one writer."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from askconvergence.index import (
     IndexBusyError,
@@ -22,12 +24,13 @@ from askconvergence.index import (
     current_generation,
 )
 from askconvergence.index.store import write_lock
+from askconvergence.settings import Settings
 from tests.conftest import make_settings
 from tests.indexing import TEXTS, snapshot, vectors, write_doc
 
 
 @pytest.fixture()
-def small(tmp_path: Path):  # type: ignore[no-untyped-def]
+def small(tmp_path: Path) -> Settings:
     """Settings over a three-document corpus in a tmp dir."""
     corpus = tmp_path / "corpus"
     for i, name in enumerate(["a.md", "b.md", "sub/c.md"]):
@@ -35,7 +38,9 @@ def small(tmp_path: Path):  # type: ignore[no-untyped-def]
     return make_settings(tmp_path / "index", corpus_dir=corpus)
 
 
-def test_no_change_writes_nothing_even_when_file_dates_change(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_no_change_writes_nothing_even_when_file_dates_change(
+    small: Settings, embed_model: Any
+) -> None:
     first = build_index(small, embed_model)
     for path in small.corpus_dir.rglob("*.md"):
         os.utime(path, (2_000_000_000, 2_000_000_000))
@@ -45,7 +50,9 @@ def test_no_change_writes_nothing_even_when_file_dates_change(small, embed_model
     assert second.generation == first.generation == current_generation(small.index_dir)
 
 
-def test_a_rename_re_embeds_nothing_and_keeps_the_vectors(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_a_rename_re_embeds_nothing_and_keeps_the_vectors(
+    small: Settings, embed_model: Any
+) -> None:
     build_index(small, embed_model)
     before = vectors(small)
     old_texts = snapshot(small)
@@ -60,7 +67,7 @@ def test_a_rename_re_embeds_nothing_and_keeps_the_vectors(small, embed_model) ->
     assert np.allclose(vectors(small)[moved], before[old])
 
 
-def test_edit_and_delete_touch_only_their_documents(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_edit_and_delete_touch_only_their_documents(small: Settings, embed_model: Any) -> None:
     build_index(small, embed_model)
     write_doc(small.corpus_dir, "a.md", TEXTS[3])
     (small.corpus_dir / "b.md").unlink()
@@ -70,7 +77,9 @@ def test_edit_and_delete_touch_only_their_documents(small, embed_model) -> None:
     assert texts == {TEXTS[3], TEXTS[2]}
 
 
-def test_an_unreadable_file_is_named_and_the_rest_is_indexed(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_file_is_named_and_the_rest_is_indexed(
+    small: Settings, embed_model: Any
+) -> None:
     (small.corpus_dir / "broken.docx").write_bytes(b"not a zip file")
     stats = build_index(small, embed_model)
     assert stats.unreadable == ("broken.docx",)
@@ -78,7 +87,9 @@ def test_an_unreadable_file_is_named_and_the_rest_is_indexed(small, embed_model)
     assert stats.documents == 3 and len(snapshot(small)) == 3
 
 
-def test_an_old_generation_is_still_readable_while_a_new_one_is_published(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_an_old_generation_stays_readable_after_a_new_one_is_published(
+    small: Settings, embed_model: Any
+) -> None:
     build_index(small, embed_model)
     reader = PassageIndex(small)
     write_doc(small.corpus_dir, "d.md", TEXTS[4])
@@ -91,12 +102,15 @@ def test_an_old_generation_is_still_readable_while_a_new_one_is_published(small,
     fresh.close()
 
 
-def test_changing_the_embedding_model_builds_a_new_collection(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_changing_the_embedding_model_builds_a_new_collection(
+    small: Settings, embed_model: Any
+) -> None:
+    from askconvergence.models.factory import PACKAGED_EMBEDDER as PACKAGED
     from askconvergence.models.factory import resolve_embed_path
 
     build_index(small, embed_model)
     other = small.model_copy(
-        update={"embed": small.embed.model_copy(update={"model": resolve_embed_path("all-MiniLM-L6-v2")})}
+        update={"embed": small.embed.model_copy(update={"model": resolve_embed_path(PACKAGED)})}
     )
     assert collection_name(other) != collection_name(small)
     stats = build_index(other, embed_model)
@@ -109,7 +123,7 @@ def test_changing_the_embedding_model_builds_a_new_collection(small, embed_model
         PassageIndex(small)
 
 
-def test_a_second_writer_is_refused_or_waits(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_writer_is_refused_or_waits(small: Settings, embed_model: Any) -> None:
     build_index(small, embed_model)
     write_doc(small.corpus_dir, "d.md", TEXTS[4])
     stages: list[str] = []
@@ -130,7 +144,9 @@ def test_a_second_writer_is_refused_or_waits(small, embed_model) -> None:  # typ
     assert len(snapshot(small)) == 4
 
 
-def test_rebuild_starts_from_an_empty_collection_with_cached_vectors(small, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_rebuild_starts_from_an_empty_collection_with_cached_vectors(
+    small: Settings, embed_model: Any
+) -> None:
     build_index(small, embed_model)
     before = snapshot(small)
     stats = build_index(small, embed_model, rebuild=True)
@@ -154,9 +170,9 @@ def _apply(corpus: Path, op: tuple[str, str, object]) -> None:
     kind, name, arg = op
     path = corpus / name
     if kind == "write":
-        write_doc(corpus, name, TEXTS[int(arg)])  # type: ignore[call-overload]
+        write_doc(corpus, name, TEXTS[int(str(arg))])
     elif kind == "append" and path.exists():
-        path.write_text(path.read_text() + "\n" + TEXTS[int(arg)] + "\n")  # type: ignore[call-overload]
+        path.write_text(path.read_text() + "\n" + TEXTS[int(str(arg))] + "\n")
     elif kind == "rename" and path.exists() and name != arg:
         target = corpus / str(arg)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +187,9 @@ def _apply(corpus: Path, op: tuple[str, str, object]) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(initial=st.sets(st.sampled_from(NAMES), max_size=3), ops=st.lists(OPS, max_size=8))
-def test_any_history_then_an_update_equals_a_fresh_build(initial, ops, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_any_history_then_an_update_equals_a_fresh_build(
+    initial: set[str], ops: list[tuple[str, str, object]], embed_model: Any
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         corpus = root / "corpus"

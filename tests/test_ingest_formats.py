@@ -68,7 +68,9 @@ def mixed_corpus(tmp_path: Path) -> Path:
     return corpus
 
 
-def test_every_format_is_read_with_its_metadata(mixed_corpus: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_every_format_is_read_with_its_metadata(
+    mixed_corpus: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING):
         docs = {d.doc_id: d for d in load_corpus(mixed_corpus)}
     assert set(docs) == {
