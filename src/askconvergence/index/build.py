@@ -119,6 +119,10 @@ def _chunk_id(i: int, doc: Any) -> str:
     return hashlib.sha256(f"{doc.node_id}\x00{doc.hash}\x00{i}".encode()).hexdigest()[:32]
 
 
+# Loaded once per process and model: a watcher or server updating often should not reload it.
+_TOKENIZERS: dict[str, Any] = {}
+
+
 def make_splitter(settings: Settings) -> Any:
     """A sentence-aware splitter that counts in the embedder's word pieces."""
     from llama_index.core.node_parser import SentenceSplitter
@@ -130,7 +134,9 @@ def make_splitter(settings: Settings) -> Any:
         raise ValueError(
             f"chunk_size {size} does not fit the embedder's {EMBED_WINDOW}-token window"
         )
-    tokenizer = embedder_tokenizer(settings)
+    tokenizer = _TOKENIZERS.get(settings.embed.model)
+    if tokenizer is None:
+        tokenizer = _TOKENIZERS[settings.embed.model] = embedder_tokenizer(settings)
     return SentenceSplitter(
         chunk_size=size,
         chunk_overlap=settings.embed.chunk_overlap,
