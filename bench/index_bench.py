@@ -20,68 +20,17 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = [
-    "patients",
-    "hospital",
-    "sensor",
-    "device",
-    "clinic",
-    "trial",
-    "data",
-    "model",
-    "nurse",
-    "surgeon",
-    "robot",
-    "implant",
-    "diabetes",
-    "insulin",
-    "heart",
-    "lung",
-    "imaging",
-    "scanner",
-    "therapy",
-    "recovery",
-    "research",
-    "university",
-    "engineers",
-    "students",
-    "doctors",
-    "startup",
-    "investment",
-    "regulation",
-    "privacy",
-    "algorithm",
-    "prototype",
-    "monitoring",
-    "wearable",
-    "rehabilitation",
-    "elderly",
-    "care",
-    "home",
-    "prevention",
-    "screening",
-    "genetics",
-    "protein",
-    "cell",
-    "tissue",
-    "microfluidic",
-    "chip",
-    "battery",
-    "comfort",
-    "safety",
-    "cost",
-    "insurance",
-    "region",
-    "partnership",
-    "education",
-    "laboratory",
-    "measurement",
-    "accuracy",
-    "software",
-    "hardware",
-    "network",
-]
-GLUE = ["the", "a", "of", "in", "with", "for", "and", "to", "by", "on", "from", "at"]
+# A small vocabulary is enough: the texts only need to be distinct and of realistic length.
+_VOCABULARY = (
+    "patients hospital sensor device clinic trial data model nurse surgeon robot implant "
+    "diabetes insulin heart lung imaging scanner therapy recovery research university "
+    "engineers students doctors startup investment regulation privacy algorithm prototype "
+    "monitoring wearable rehabilitation elderly care home prevention screening genetics "
+    "protein cell tissue microfluidic chip battery comfort safety cost insurance region "
+    "partnership education laboratory measurement accuracy software hardware network"
+)
+WORDS = _VOCABULARY.split()
+GLUE = "the a of in with for and to by on from at".split()  # noqa: SIM905
 
 
 def generate(corpus: Path, docs: int, words: int, seed: int = 7) -> None:
