@@ -37,7 +37,7 @@ def generate(corpus: Path, docs: int, words: int, seed: int = 7) -> None:
     """Write ``docs`` distinct Markdown documents of about ``words`` words (one chunk each)."""
     rng = random.Random(seed)
     for i in range(docs):
-        sentences = []
+        sentences: list[str] = []
         count = 0
         while count < words:
             n = rng.randint(8, 16)
@@ -94,13 +94,14 @@ def main() -> None:
     raw_s = time.perf_counter() - t
 
     stages: dict[str, float] = {}
-    last = [time.perf_counter(), ""]
+    clock = {"since": time.perf_counter()}
+    current = {"stage": ""}
 
     def progress(stage: str, done: int, total: int) -> None:
         now = time.perf_counter()
-        if last[1]:
-            stages[str(last[1])] = stages.get(str(last[1]), 0.0) + now - float(last[0])
-        last[0], last[1] = now, stage
+        if current["stage"]:
+            stages[current["stage"]] = stages.get(current["stage"], 0.0) + now - clock["since"]
+        clock["since"], current["stage"] = now, stage
 
     print("Full build...", file=sys.stderr)
     t = time.perf_counter()

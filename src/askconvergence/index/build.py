@@ -387,9 +387,9 @@ def _write_chroma(
         done = 0
         total = len(to_delete) + len(to_add)
         for i in range(0, len(to_delete), WRITE_BATCH):
-            part = to_delete[i : i + WRITE_BATCH]
-            collection.delete(ids=part)
-            done += len(part)
+            ids = to_delete[i : i + WRITE_BATCH]
+            collection.delete(ids=ids)
+            done += len(ids)
             report("writing", done, total)
         for i in range(0, len(to_add), WRITE_BATCH):
             part = to_add[i : i + WRITE_BATCH]

@@ -225,10 +225,10 @@ def copy_chroma(src: Path, dst: Path) -> None:
                 continue  # part of the SQLite file; the backup below includes what matters
             if name.endswith(".sqlite3"):
                 with (
-                    contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as s,
-                    contextlib.closing(sqlite3.connect(dst / rel / name)) as d,
+                    contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as db,
+                    contextlib.closing(sqlite3.connect(dst / rel / name)) as copy,
                 ):
-                    s.backup(d)
+                    db.backup(copy)
             else:
                 shutil.copyfile(source, dst / rel / name)
 
