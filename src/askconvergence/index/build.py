@@ -60,7 +60,7 @@ MANIFEST_FORMAT = 1
 SPECIAL_TOKENS = 2
 EMBED_WINDOW = 256
 # Texts embedded between two commits to the cache: the work a kill -9 can lose.
-EMBED_STEP = 256
+EMBED_STEP = 128
 WRITE_BATCH = 2000
 
 Progress = Callable[[str, int, int], None]
