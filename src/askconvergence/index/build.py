@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -209,7 +209,7 @@ def build_index(
     index_dir = settings.index_dir
     with write_lock(index_dir, wait=wait, on_wait=report.waiting):
         stats = _build_locked(settings, embed_model, rebuild, report)
-    stats = IndexStats(**{**stats.__dict__, "seconds": time.perf_counter() - start})
+    stats = replace(stats, seconds=time.perf_counter() - start)
     report("done", 1, 1)
     log.info("%s", stats.summary())
     return stats
