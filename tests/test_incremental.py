@@ -213,3 +213,18 @@ def test_any_history_then_an_update_equals_a_fresh_build(
         assert snapshot(live) == snapshot(fresh)
         got, want = vectors(live), vectors(fresh)
         assert all(np.allclose(got[k], want[k], atol=1e-5) for k in want)
+
+
+def test_the_embedding_cache_keeps_vectors_by_text_and_forgets_dead_ones(tmp_path: Path) -> None:
+    from askconvergence.index.cache import EmbeddingCache, text_key
+
+    cache = EmbeddingCache(tmp_path, "some-model")
+    keys = [text_key(t) for t in TEXTS[:3]]
+    cache.put(zip(keys, np.eye(3, 4), strict=True))
+    assert cache.missing([*keys, text_key("new text")]) == {text_key("new text")}
+    assert np.allclose(cache.get(keys[1:2])[keys[1]], [0, 1, 0, 0])
+    assert cache.prune({keys[0]}) == 2 and cache.count() == 1
+    cache.close()
+    other = EmbeddingCache(tmp_path, "another-model")  # vectors of two models never mix
+    assert other.missing(keys) == set(keys)
+    other.close()

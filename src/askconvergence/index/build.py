@@ -62,6 +62,8 @@ EMBED_WINDOW = 256
 # Texts embedded between two commits to the cache: the work a kill -9 can lose.
 EMBED_STEP = 128
 WRITE_BATCH = 2000
+# Cached vectors of texts no longer indexed are forgotten once they outnumber the live ones.
+PRUNE_SLACK = 1000
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; stages: waiting, scanning, reading, embedding,
@@ -250,9 +252,39 @@ def _build_locked(
     try:
         embedded = _embed_missing(settings, embed_model, cache, to_add, report)
         vectors = cache.get([c.key for c in to_add])
+        generation = _write_generation(
+            settings, current, base, records, to_delete, to_add, vectors, report
+        )
+        live_keys = {key for r in records.values() for _, key in r["chunks"]}
+        if cache.count() > 2 * len(live_keys) + PRUNE_SLACK:
+            log.info("Forgot %d cached vectors of texts no longer indexed", cache.prune(live_keys))
     finally:
         cache.close()
+    return IndexStats(
+        documents=len(records),
+        chunks=len(live_ids),
+        embedded=embedded,
+        deleted=len(to_delete),
+        added=len(to_add),
+        generation=generation,
+        changed=True,
+        unreadable=tuple(unreadable),
+    )
 
+
+def _write_generation(
+    settings: Settings,
+    current: str | None,
+    base: dict[str, Any] | None,
+    records: dict[str, Any],
+    to_delete: list[str],
+    to_add: list[Chunk],
+    vectors: dict[str, np.ndarray],
+    report: _Reporter,
+) -> str:
+    """Write the next generation (a copy of the published one, changed) and publish it."""
+    index_dir = settings.index_dir
+    live_ids = {cid for r in records.values() for cid, _ in r["chunks"]}
     numbers = generation_numbers(index_dir)
     generation = generation_name(max(numbers, default=0) + 1)
     gen_dir = index_dir / generation
@@ -280,16 +312,7 @@ def _build_locked(
     # Keep the previous generation: a server may be answering from it at this very moment.
     remove_generations(index_dir, keep={generation, current} if current else {generation})
     _remove_legacy_layout(index_dir)
-    return IndexStats(
-        documents=len(records),
-        chunks=len(live_ids),
-        embedded=embedded,
-        deleted=len(to_delete),
-        added=len(to_add),
-        generation=generation,
-        changed=True,
-        unreadable=tuple(unreadable),
-    )
+    return generation
 
 
 def _remove_unpublished(index_dir: Path, current: str | None) -> None:
