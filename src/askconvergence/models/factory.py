@@ -124,7 +124,8 @@ def make_llm(settings: Settings) -> LLM | None:
 def make_engine(settings: Settings, *, llm: LLM | None | str = "auto") -> Any:
     """Open the index and the models named in the settings and return the answering engine."""
     from askconvergence.answer.engine import Engine
-    from askconvergence.index import LiveRetriever, PassageIndex
+    from askconvergence.index import PassageIndex
+    from askconvergence.index.live import LiveRetriever
     from askconvergence.retrieve import make_retriever
 
     index = PassageIndex(settings)  # fails fast, before loading models, when there is no index
