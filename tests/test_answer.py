@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from askconvergence.answer.citations import clean_markers, cited_numbers, resolve_citations
+from askconvergence.answer.citations import cited_numbers, clean_markers, resolve_citations
 from askconvergence.answer.language import detect_language
 from askconvergence.answer.types import Passage
 

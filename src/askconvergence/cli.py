@@ -94,27 +94,48 @@ def cli(
 
 
 @cli.command()
-@click.option("--rebuild", is_flag=True, help="Drop the index and build it from scratch.")
+@click.option("--rebuild", is_flag=True, help="Re-read every file into a new, empty collection.")
+@click.option("--watch", is_flag=True, help="Keep running; update on every corpus change.")
+@click.option(
+    "--debounce",
+    type=int,
+    default=1500,
+    show_default=True,
+    help="With --watch: milliseconds of quiet before updating.",
+)
+@click.option("--no-wait", is_flag=True, help="Stop instead of waiting when another rebuild runs.")
 @click.pass_context
-def index(ctx: click.Context, rebuild: bool) -> None:
-    """Build or update the index from the corpus (only new or changed documents are embedded).
+def index(ctx: click.Context, rebuild: bool, watch: bool, debounce: int, no_wait: bool) -> None:
+    """Build or update the index from the corpus (only new or changed text is embedded).
+
+    A running `askconvergence serve` switches to the updated index as soon as it is complete.
 
     \b
     Examples:
       askconvergence index
+      askconvergence index --watch
       askconvergence index --rebuild
     """
-    from askconvergence.index import IndexMismatchError, build_index
+    from askconvergence.index import IndexBusyError, IndexMismatchError, build_index
 
     settings = _settings(ctx)
     try:
-        stats = build_index(settings, rebuild=rebuild, show_progress=True)
-    except (FileNotFoundError, IndexMismatchError, ValueError) as exc:
+        if watch:
+            from askconvergence.index.watch import watch_corpus
+            from askconvergence.models.factory import make_embed_model
+
+            click.echo(f"Watching {settings.corpus_dir} (Ctrl+C to stop)")
+            watch_corpus(
+                settings,
+                make_embed_model(settings),
+                lambda stats: click.echo(f"{stats.summary()} ({stats.seconds:.1f} s)"),
+                debounce_ms=debounce,
+            )
+            return
+        stats = build_index(settings, rebuild=rebuild, show_progress=True, wait=not no_wait)
+    except (FileNotFoundError, IndexBusyError, IndexMismatchError, ValueError) as exc:
         _fail(str(exc))
-    click.echo(
-        f"Indexed {stats.documents} documents into {stats.chunks} chunks "
-        f"({stats.embedded} embedded, {stats.deleted} removed) in {settings.index_dir}"
-    )
+    click.echo(f"{stats.summary()} in {settings.index_dir}")
 
 
 def _engine(settings: Settings) -> Any:

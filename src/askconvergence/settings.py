@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["EmbedSettings", "LLMSettings", "RetrievalSettings", "ServerSettings", "Settings"]
+__all__ = [
+    "AdminSettings",
+    "EmbedSettings",
+    "LLMSettings",
+    "RetrievalSettings",
+    "ServerSettings",
+    "Settings",
+]
 
 
 def _default_cache() -> Path:
@@ -88,6 +95,15 @@ class ServerSettings(BaseModel):
     )
 
 
+class AdminSettings(BaseModel):
+    """Maintenance over HTTP."""
+
+    token: SecretStr | None = Field(
+        None,
+        description="Bearer token for /api/admin/reindex; unset turns those endpoints off.",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of askconvergence; every field can be set as ASKCONV_<NAME>."""
 
@@ -108,6 +124,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+    admin: AdminSettings = Field(default_factory=AdminSettings)  # type: ignore[arg-type]
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins (https://www.example.org) whose pages may embed the "

@@ -64,7 +64,9 @@ def clean_text(text: str) -> str:
         if is_boilerplate(raw):
             continue
         bullet = _BULLET_RE.match(raw)
-        line = "- " + raw[bullet.end() :] if bullet and raw[0] in "\u2022\u00b7\u25cf\u25aa" else raw
+        line = (
+            "- " + raw[bullet.end() :] if bullet and raw[0] in "\u2022\u00b7\u25cf\u25aa" else raw
+        )
         key = line.casefold()
         # Scraped pages repeat their title; a heading said once is enough.
         if key in seen and len(line) < 120:

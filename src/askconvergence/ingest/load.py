@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,14 +12,31 @@ from typing import Any
 import yaml
 
 from askconvergence.ingest.clean import clean_text
+from askconvergence.ingest.formats import SUPPORTED_SUFFIXES, parse_front_matter, read_bytes
 
-__all__ = ["SUPPORTED_SUFFIXES", "SourceDocument", "load_corpus", "parse_front_matter"]
+__all__ = [
+    "PARSER_VERSION",
+    "SUPPORTED_SUFFIXES",
+    "CorpusFile",
+    "SourceDocument",
+    "UnreadableDocumentError",
+    "load_corpus",
+    "parse_front_matter",
+    "read_document",
+    "scan_corpus",
+]
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".md", ".txt")
+# Bump when reading or cleaning changes what a file turns into: every file is then read again.
+PARSER_VERSION = 2
+SIDECAR_SUFFIXES = (".yaml", ".yml")
 # Metadata that identifies a passage for people but should not steer the embedding.
 HIDDEN_FROM_EMBEDDING = ["doc_id", "source", "language"]
+
+
+class UnreadableDocumentError(ValueError):
+    """A corpus file that cannot be read; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -49,62 +68,108 @@ class SourceDocument:
         )
 
 
-def parse_front_matter(raw: str) -> tuple[dict[str, Any], str]:
-    """Split ``---``-delimited YAML front matter from the body; no front matter gives ``{}``."""
-    if not raw.startswith("---"):
-        return {}, raw
-    end = raw.find("\n---", 3)
-    if end == -1:
-        return {}, raw
-    meta = yaml.safe_load(raw[3:end]) or {}
-    if not isinstance(meta, dict):
-        raise ValueError("front matter must be a mapping of keys to values")
-    body = raw[end + 4 :].lstrip("\n")
-    return meta, body
+@dataclass(frozen=True)
+class CorpusFile:
+    """A supported file under the corpus and the hash of its bytes (with its sidecar's)."""
+
+    doc_id: str
+    path: Path
+    sidecar: Path | None
+    digest: str
 
 
-def _read(path: Path, corpus_dir: Path) -> SourceDocument:
-    raw = path.read_text(encoding="utf-8")
-    meta, body = parse_front_matter(raw)
-    sidecar = path.with_suffix(path.suffix + ".yaml")
-    if sidecar.exists():
-        meta = {**(yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}), **meta}
+def scan_corpus(corpus_dir: Path) -> list[CorpusFile]:
+    """Every supported file under ``corpus_dir`` with its content hash, sorted by id.
+
+    Change is detected by these hashes only, never by file dates. Unsupported files are
+    skipped with a warning; a file that cannot be read at all is reported and skipped.
+    """
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(
+            f"Corpus folder {corpus_dir} does not exist; set ASKCONV_CORPUS_DIR or --corpus."
+        )
+    found: list[CorpusFile] = []
+    for root, dirs, names in os.walk(corpus_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        present = set(names)
+        for name in sorted(names):
+            path = Path(root) / name
+            if _ignored(path, corpus_dir):
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                log.warning("Skipping %s: unsupported file type %s", path, path.suffix or "(none)")
+                continue
+            sidecar = next(
+                (path.with_name(name + s) for s in SIDECAR_SUFFIXES if name + s in present), None
+            )
+            digest = hashlib.sha256()
+            try:
+                digest.update(path.read_bytes())
+                if sidecar is not None:
+                    digest.update(b"\x00sidecar\x00" + sidecar.read_bytes())
+            except OSError as exc:
+                log.warning("Skipping %s: cannot read it (%s)", path, exc)
+                continue
+            doc_id = path.relative_to(corpus_dir).as_posix()
+            found.append(CorpusFile(doc_id, path, sidecar, digest.hexdigest()))
+    return sorted(found, key=lambda f: f.doc_id)
+
+
+def _ignored(path: Path, corpus_dir: Path) -> bool:
+    name = path.name
+    if name.startswith(".") or name.startswith("~$") or name.endswith("~"):
+        return True  # hidden files, editor backups and Office lock files
+    if name.lower().endswith(SIDECAR_SUFFIXES):
+        return True
+    return name == "README.md" and path.parent == corpus_dir
+
+
+def read_document(file: CorpusFile) -> SourceDocument:
+    """Read, clean and describe one file; :class:`UnreadableDocumentError` if it cannot be read."""
+    path = file.path
+    try:
+        meta, body = read_bytes(path.suffix, path.read_bytes())
+        if file.sidecar is not None:
+            side = yaml.safe_load(file.sidecar.read_text(encoding="utf-8")) or {}
+            if not isinstance(side, dict):
+                raise ValueError(f"sidecar {file.sidecar.name} must be a mapping of keys to values")
+            meta = {**meta, **side}  # the sidecar is written by people: it wins
+    except Exception as exc:  # every parser has its own errors; all mean "cannot read this file"
+        raise UnreadableDocumentError(f"Cannot read {path}: {exc}") from exc
     text = clean_text(body)
     title = str(meta.pop("title", "") or _first_line(text) or path.stem)
+    language = str(meta.pop("language", "") or _guess_language(text))
     return SourceDocument(
-        doc_id=path.relative_to(corpus_dir).as_posix(),
+        doc_id=file.doc_id,
         text=text,
         title=title,
-        source=str(meta.pop("source", "")),
-        language=str(meta.pop("language", "en")),
+        source=str(meta.pop("source", "") or ""),
+        language=language,
         extra=meta,
     )
 
 
 def _first_line(text: str) -> str:
-    return next((line for line in text.splitlines() if line.strip()), "")
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:200]
+
+
+def _guess_language(text: str) -> str:
+    from askconvergence.answer.language import detect_language
+
+    return detect_language(text[:2000])
 
 
 def load_corpus(corpus_dir: Path) -> list[SourceDocument]:
-    """Read every supported file under ``corpus_dir``; skip others and unreadable files with a warning."""
-    if not corpus_dir.is_dir():
-        raise FileNotFoundError(
-            f"Corpus folder {corpus_dir} does not exist; set ASKCONV_CORPUS_DIR or --corpus."
-        )
+    """Read every supported file under ``corpus_dir``; report and skip unreadable or empty ones."""
     docs: list[SourceDocument] = []
-    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
-        if path.name.startswith(".") or path.name.endswith(".yaml") or path.name == "README.md":
-            continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            log.warning("Skipping %s: unsupported file type %s", path, path.suffix or "(none)")
-            continue
+    for file in scan_corpus(corpus_dir):
         try:
-            doc = _read(path, corpus_dir)
-        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            log.warning("Skipping %s: cannot read it (%s)", path, exc)
+            doc = read_document(file)
+        except UnreadableDocumentError as exc:
+            log.warning("%s; skipping it", exc)
             continue
         if doc.text.strip():
             docs.append(doc)
         else:
-            log.warning("Skipping %s: no text after cleaning", path)
+            log.warning("Skipping %s: no text after cleaning", file.path)
     return docs

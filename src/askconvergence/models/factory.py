@@ -125,10 +125,14 @@ def make_engine(settings: Settings, *, llm: LLM | None | str = "auto") -> Any:
     """Open the index and the models named in the settings and return the answering engine."""
     from askconvergence.answer.engine import Engine
     from askconvergence.index import PassageIndex
+    from askconvergence.index.live import LiveRetriever
     from askconvergence.retrieve import make_retriever
 
     index = PassageIndex(settings)  # fails fast, before loading models, when there is no index
     embed_model = make_embed_model(settings)
-    retriever = make_retriever(index, embed_model, settings)
+    # Follows the published index generation, so a rebuild is served without a restart.
+    retriever = LiveRetriever(
+        settings, lambda idx: make_retriever(idx, embed_model, settings), index
+    )
     chosen = make_llm(settings) if llm == "auto" else llm
     return Engine(settings, retriever, chosen)  # type: ignore[arg-type]

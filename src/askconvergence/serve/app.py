@@ -39,10 +39,10 @@ is rate-limited (429) and requests are size-limited (413/422).
 
 def load_engine(settings: Settings) -> Engine:
     """Build the index if there is none yet, then open it with the configured models."""
-    from askconvergence.index import MANIFEST, build_index
+    from askconvergence.index import build_index, index_exists
     from askconvergence.models.factory import make_engine
 
-    if not (settings.index_dir / MANIFEST).exists():
+    if not index_exists(settings.index_dir):
         log.warning("No index in %s yet: building it first", settings.index_dir)
         build_index(settings)
     engine: Engine = make_engine(settings)
@@ -65,6 +65,7 @@ def create_app(
     from fastapi import FastAPI
 
     from askconvergence.serve import api, openai_compat, widget
+    from askconvergence.serve.admin import admin_router
 
     slot = EngineSlot(engine)
     ctx = ServeContext(settings, slot)
@@ -83,7 +84,13 @@ def create_app(
     app.state.askconv = ctx
     # New routers go in this tuple (or ``routers``): they must be included before the Gradio
     # chat is mounted at "/", which answers every path not matched before it.
-    for router in (api.router, openai_compat.router, widget.router, *routers):
+    for router in (
+        api.router,
+        openai_compat.router,
+        widget.router,
+        admin_router(settings),
+        *routers,
+    ):
         app.include_router(router)
 
     app.add_middleware(
