@@ -39,9 +39,9 @@ def create_app(engine: Engine) -> Any:
     app = FastAPI(title="askconvergence", version="0.1.0")
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """200 when the index and models are loaded."""
-        return {"status": "ok", "model": engine.model_name}
+    async def healthz() -> dict[str, Any]:  # async: never waits behind busy worker threads
+        """200 when the index and models are loaded; ``queue`` shows how busy the model is."""
+        return {"status": "ok", "model": engine.model_name, "queue": engine.queue.status()}
 
     @app.post("/api/chat")
     async def chat(request: ChatRequest) -> dict[str, Any]:

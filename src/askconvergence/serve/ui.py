@@ -9,7 +9,7 @@ from typing import Any
 from askconvergence.answer.engine import Engine, Turn
 from askconvergence.answer.types import Answer, Passage
 
-__all__ = ["EXAMPLES", "build_chat", "history_to_turns", "render_sources"]
+__all__ = ["EXAMPLES", "build_chat", "history_to_turns", "queue_note", "render_sources"]
 
 EXAMPLES = [
     "When is the artificial pancreas expected to become widely available?",
@@ -62,6 +62,12 @@ def _final(answer: Answer, model: str) -> str:
     return answer.answer + render_sources(answer.citations) + f"\n\n{note}"
 
 
+def queue_note(position: int) -> str:
+    """What a user waiting for the model reads: their place in line."""
+    ahead = "1 question is" if position == 1 else f"{position} questions are"
+    return f"The model is busy: {ahead} ahead of yours (you are number {position} in line)."
+
+
 def build_chat(engine: Engine) -> Any:
     """The Gradio Blocks of the chat page."""
     import gradio as gr
@@ -75,6 +81,8 @@ def build_chat(engine: Engine) -> Any:
                 if event.kind == "citations":
                     sources = render_sources(event.data, label="Searching these passages")
                     yield "…" + sources
+                elif event.kind == "queued":
+                    yield f"*{queue_note(event.data)}*" + sources
                 elif event.kind == "token":
                     text += event.data
                     yield text + sources
@@ -101,4 +109,7 @@ def build_chat(engine: Engine) -> Any:
         chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Ask Convergence"),
         fill_height=True,
         analytics_enabled=False,
+        # Many chats at once: each shows its passages at once and waits in the engine's fair
+        # generation queue (with its place shown) instead of in Gradio's one-at-a-time queue.
+        concurrency_limit=32,
     )
