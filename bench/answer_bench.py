@@ -17,7 +17,7 @@ from askconvergence.answer.engine import Engine, Turn
 from askconvergence.answer.types import Answer
 from askconvergence.evaluation import run_eval
 from askconvergence.index import PassageIndex
-from askconvergence.models.factory import make_embed_model, make_llm
+from askconvergence.models.factory import make_embed_model, make_llm, single_thread_queries
 from askconvergence.retrieve import make_retriever
 
 
@@ -43,6 +43,7 @@ class PromptRecorder:
 
 def engine_for(base: Any, top_k: int, llm: Any, index: PassageIndex, embed: Any) -> Engine:
     """An engine over the shared index and models that gives the model ``top_k`` passages."""
+    single_thread_queries()  # as make_engine does
     s = common.with_top_k(base, top_k)
     return Engine(s, make_retriever(index, embed, s), llm)
 
