@@ -37,7 +37,9 @@ class PromptRecorder:
 
     def count(self) -> int:
         """Tokens of the last prompt as the chat template renders it."""
-        text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in self.messages)
+        text = "".join(
+            f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in self.messages
+        )
         return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
 
 
@@ -96,26 +98,59 @@ def overhead(args: argparse.Namespace) -> None:
         return sum(x[i] for x in ours_cold) / sum(x[i] for x in raw)
 
     name = llm.metadata.model_name  # type: ignore[union-attr]
-    print(f"\nAnswer path vs raw llama-cpp-python, {name}, top_k={args.top_k}, {len(items)} "
-          f"single-turn answerable items of the every-{args.step}th subset")
-    print(common.table(
-        ["item", "prompt tok", "ours 1st s", "ours total s", "raw 1st s", "raw total s",
-         "ours warm 1st s", "ours warm total s"], rows))
+    print(
+        f"\nAnswer path vs raw llama-cpp-python, {name}, top_k={args.top_k}, {len(items)} "
+        f"single-turn answerable items of the every-{args.step}th subset"
+    )
+    print(
+        common.table(
+            [
+                "item",
+                "prompt tok",
+                "ours 1st s",
+                "ours total s",
+                "raw 1st s",
+                "raw total s",
+                "ours warm 1st s",
+                "ours warm total s",
+            ],
+            rows,
+        )
+    )
     print()
-    print(common.table(
-        ["measure", "ours (cold)", "raw llama-cpp-python (cold)", "ours/raw (sums)",
-         "ours (system prompt cached)"],
-        [
-            ["first token p50 s", common.p50([x[0] for x in ours_cold]),
-             common.p50([x[0] for x in raw]), ratio(0), common.p50([x[0] for x in ours_warm])],
-            ["total p50 s", common.p50([x[1] for x in ours_cold]),
-             common.p50([x[1] for x in raw]), ratio(1), common.p50([x[1] for x in ours_warm])],
-        ],
-    ))
+    print(
+        common.table(
+            [
+                "measure",
+                "ours (cold)",
+                "raw llama-cpp-python (cold)",
+                "ours/raw (sums)",
+                "ours (system prompt cached)",
+            ],
+            [
+                [
+                    "first token p50 s",
+                    common.p50([x[0] for x in ours_cold]),
+                    common.p50([x[0] for x in raw]),
+                    ratio(0),
+                    common.p50([x[0] for x in ours_warm]),
+                ],
+                [
+                    "total p50 s",
+                    common.p50([x[1] for x in ours_cold]),
+                    common.p50([x[1] for x in raw]),
+                    ratio(1),
+                    common.p50([x[1] for x in ours_warm]),
+                ],
+            ],
+        )
+    )
     print(f"\n{common.machine_note()}")
 
 
-def timed_raw(raw_call: Any, messages: list[dict[str, str]], max_tokens: int) -> tuple[float, float]:
+def timed_raw(
+    raw_call: Any, messages: list[dict[str, str]], max_tokens: int
+) -> tuple[float, float]:
     """(first token s, total s) of raw llama-cpp-python streaming ``messages``."""
     start = time.perf_counter()
     first = float("nan")
@@ -167,25 +202,49 @@ def tradeoff(args: argparse.Namespace) -> None:
                 return answer
 
             summary = run_eval(items, ask).summary()
-            rows.append([
-                llm.metadata.model_name, top_k, summary["items"],  # type: ignore[union-attr]
-                summary["answer_accuracy"], summary["decline_accuracy"], summary["retrieval_hit_rate"],
-                common.p50(tokens), common.p50(firsts), common.pct(firsts, 0.9),
-                common.p50(totals), common.pct(totals, 0.9),
-            ])
+            rows.append(
+                [
+                    llm.metadata.model_name,
+                    top_k,
+                    summary["items"],  # type: ignore[union-attr]
+                    summary["answer_accuracy"],
+                    summary["decline_accuracy"],
+                    summary["retrieval_hit_rate"],
+                    common.p50(tokens),
+                    common.p50(firsts),
+                    common.pct(firsts, 0.9),
+                    common.p50(totals),
+                    common.pct(totals, 0.9),
+                ]
+            )
             print(rows[-1], flush=True)
         del llm, recorder
     print(f"\nModel x passages on every {args.step}th item of eval/questions.jsonl")
-    print(common.table(
-        ["model", "passages", "items", "answer acc", "decline acc", "retrieval hit",
-         "prompt tok p50", "1st token p50 s", "1st token p90 s", "total p50 s", "total p90 s"],
-        rows,
-    ))
+    print(
+        common.table(
+            [
+                "model",
+                "passages",
+                "items",
+                "answer acc",
+                "decline acc",
+                "retrieval hit",
+                "prompt tok p50",
+                "1st token p50 s",
+                "1st token p90 s",
+                "total p50 s",
+                "total p90 s",
+            ],
+            rows,
+        )
+    )
     print(f"\n{common.machine_note()}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     o = sub.add_parser("overhead")
     o.add_argument("--model", default="qwen2.5-1.5b")

@@ -57,17 +57,29 @@ def synthetic_index(base: Settings, size: int, vocabulary: list[str]) -> Setting
             TextNode(
                 id_=f"synthetic-{offset + i}",
                 text=" ".join(words.choices(vocabulary, k=90)),
-                metadata={"doc_id": f"doc-{(offset + i) // 20}", "title": f"Synthetic {offset + i}"},
+                metadata={
+                    "doc_id": f"doc-{(offset + i) // 20}",
+                    "title": f"Synthetic {offset + i}",
+                },
                 embedding=vector.tolist(),
             )
             for i, vector in enumerate(vectors)
         ]
         store.add(nodes)
     (settings.index_dir / MANIFEST).write_text(
-        json.dumps({"fingerprint": _fingerprint(settings), "collection": collection_name(settings),
-                    "documents": size // 20, "chunks": size})
+        json.dumps(
+            {
+                "fingerprint": _fingerprint(settings),
+                "collection": collection_name(settings),
+                "documents": size // 20,
+                "chunks": size,
+            }
+        )
     )
-    print(f"built synthetic index of {size} chunks in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"built synthetic index of {size} chunks in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     return settings
 
 
@@ -86,8 +98,11 @@ def measure(settings: Settings, embed: Any, st_model: Any, questions: list[str])
     def raw(q: str) -> float:
         start = time.perf_counter()
         vector = st_model.encode([q], normalize_embeddings=True)[0]
-        collection.query(query_embeddings=[vector.tolist()], n_results=k,
-                         include=["documents", "metadatas", "distances"])
+        collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
+        )
         return time.perf_counter() - start
 
     def embed_only(q: str) -> float:
@@ -108,19 +123,28 @@ def measure(settings: Settings, embed: Any, st_model: Any, questions: list[str])
         t_embed.append(embed_only(q))
     ms = 1000.0
     return [
-        index.count(), type(engine.retriever).__name__,
-        common.p50(t_ours) * ms, common.pct(t_ours, 0.95) * ms,
-        common.p50(t_raw) * ms, common.pct(t_raw, 0.95) * ms,
-        common.p50(t_embed) * ms, common.p50(t_ours) / common.p50(t_raw),
+        index.count(),
+        type(engine.retriever).__name__,
+        common.p50(t_ours) * ms,
+        common.pct(t_ours, 0.95) * ms,
+        common.p50(t_raw) * ms,
+        common.pct(t_raw, 0.95) * ms,
+        common.p50(t_embed) * ms,
+        common.p50(t_ours) / common.p50(t_raw),
     ]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=60)
-    parser.add_argument("--torch-default-threads", action="store_true",
-                        help="keep torch's default thread count (make_engine sets one)")
+    parser.add_argument(
+        "--torch-default-threads",
+        action="store_true",
+        help="keep torch's default thread count (make_engine sets one)",
+    )
     args = parser.parse_args()
 
     from sentence_transformers import SentenceTransformer
@@ -137,15 +161,34 @@ def main() -> None:
     rows = [["real corpus", *measure(base, embed, st_model, questions)]]
     print(rows[-1], flush=True)
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        rows.append([f"synthetic {size}", *measure(synthetic_index(base, size, vocabulary), embed,
-                                                   st_model, questions)])
+        rows.append(
+            [
+                f"synthetic {size}",
+                *measure(synthetic_index(base, size, vocabulary), embed, st_model, questions),
+            ]
+        )
         print(rows[-1], flush=True)
-    print(f"\nRetrieval latency, top_k={base.retrieval.top_k}, {len(questions)} questions of "
-          "eval/questions.jsonl; ours = Engine.retrieve (query embedding + retriever + passages), "
-          "raw = SentenceTransformer.encode + chromadb collection.query")
-    print(common.table(
-        ["index", "chunks", "our retriever", "ours p50 ms", "ours p95 ms", "raw p50 ms",
-         "raw p95 ms", "embed only p50 ms", "ours/raw p50"], rows))
+    print(
+        f"\nRetrieval latency, top_k={base.retrieval.top_k}, {len(questions)} questions of "
+        "eval/questions.jsonl; ours = Engine.retrieve (query embedding + retriever + passages), "
+        "raw = SentenceTransformer.encode + chromadb collection.query"
+    )
+    print(
+        common.table(
+            [
+                "index",
+                "chunks",
+                "our retriever",
+                "ours p50 ms",
+                "ours p95 ms",
+                "raw p50 ms",
+                "raw p95 ms",
+                "embed only p50 ms",
+                "ours/raw p50",
+            ],
+            rows,
+        )
+    )
     print(f"\n{common.machine_note()}")
 
 
