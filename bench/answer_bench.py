@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import common
+
 from askconvergence.answer.engine import Engine, Turn
 from askconvergence.answer.types import Answer
 from askconvergence.evaluation import run_eval
@@ -178,6 +179,25 @@ def build_messages(question: str, passages: list[Any]) -> list[dict[str, str]]:
     return captured
 
 
+def evaluate(
+    engine: Engine, recorder: PromptRecorder, items: list[Any]
+) -> tuple[dict[str, Any], list[float], list[float], list[int]]:
+    """Summary, first-token times, total times and prompt sizes of ``engine`` on ``items``."""
+    firsts: list[float] = []
+    totals: list[float] = []
+    tokens: list[int] = []
+
+    def ask(q: str, history: list[Turn]) -> Answer:
+        answer = engine.ask(q, history)
+        if "first_token_s" in answer.timings:  # the model was asked (not declined before)
+            firsts.append(answer.timings["first_token_s"])
+            tokens.append(recorder.count())
+        totals.append(answer.timings["total_s"])
+        return answer
+
+    return run_eval(items, ask).summary(), firsts, totals, tokens
+
+
 def tradeoff(args: argparse.Namespace) -> None:
     """Accuracy and speed for every model x number of passages on the fixed subset."""
     items = common.subset(args.step)
@@ -189,19 +209,7 @@ def tradeoff(args: argparse.Namespace) -> None:
         recorder = PromptRecorder(llm._llama)  # type: ignore[union-attr]
         for top_k in [int(k) for k in args.top_k.split(",")]:
             engine = engine_for(base, top_k, llm, index, embed)
-            firsts: list[float] = []
-            totals: list[float] = []
-            tokens: list[int] = []
-
-            def ask(q: str, history: list[Turn], engine: Engine = engine) -> Answer:
-                answer = engine.ask(q, history)
-                if "first_token_s" in answer.timings:  # the model was asked (not declined before)
-                    firsts.append(answer.timings["first_token_s"])
-                    tokens.append(recorder.count())
-                totals.append(answer.timings["total_s"])
-                return answer
-
-            summary = run_eval(items, ask).summary()
+            summary, firsts, totals, tokens = evaluate(engine, recorder, items)
             rows.append(
                 [
                     llm.metadata.model_name,

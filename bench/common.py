@@ -32,7 +32,7 @@ def with_top_k(base: Settings, top_k: int) -> Settings:
 
 
 def subset(step: int = 9, path: Path = QUESTIONS) -> list[EvalItem]:
-    """The fixed subset used when the whole set costs too long: every ``step``-th item (1st, 10th, ...)."""
+    """The fixed subset used when the whole set costs too long: every ``step``-th item."""
     return load_items(path)[::step]
 
 

@@ -6,7 +6,7 @@ through the chat page's own HTTP API (Gradio ``/gradio_api/call/v2/respond``, th
 uses), one after the other; requests still running when the time is up may finish (bounded by
 ``--drain``). A probe reads ``/healthz`` every second meanwhile.
 
-    PYTHONPATH=src python bench/concurrency_bench.py [--clients 1,5,20] [--duration 60] [--port 7971]
+    PYTHONPATH=src python bench/concurrency_bench.py [--clients 1,5,20] [--duration 60]
 
 Reported per client count: requests, errors, p50/p95 of time to the cited passages, to the
 first answer token and to the full answer; the places in line the clients were shown; queue
@@ -231,14 +231,14 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print(f"\nStart to ready (process start to /healthz 200, model loaded): {ready:.1f} s")
     print(
-        f"\nStart to ready (process start to /healthz 200, index built, model loaded): {ready:.1f} s"
+        f"Resident memory: {rss_ready:.0f} MB when ready, {rss_now:.0f} MB after the runs, "
+        f"peak {rss_peak:.0f} MB"
     )
     print(
-        f"Resident memory: {rss_ready:.0f} MB when ready, {rss_now:.0f} MB after the runs, peak {rss_peak:.0f} MB"
-    )
-    print(
-        f"\nConcurrent chat clients for {args.duration:.0f} s each, model {model}, streaming through the page API"
+        f"\nConcurrent chat clients for {args.duration:.0f} s each, model {model}, "
+        "streaming through the page API"
     )
     print(
         common.table(

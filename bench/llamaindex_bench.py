@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import common
+
 from askconvergence.answer.engine import Engine
 from askconvergence.answer.types import Answer
 from askconvergence.evaluation import EvalItem, score_item
@@ -98,8 +99,10 @@ def main() -> None:
             results[side].append((item, run))
             print(side, item.id, run, flush=True)
 
+    name = llm.metadata.model_name  # type: ignore[union-attr]
+    n_unanswerable = sum(i.unanswerable for i in items)
     rows = []
-    for side, name in (
+    for side, label in (
         ("ours", "askconvergence"),
         ("starter", "LlamaIndex starter (default query engine)"),
     ):
@@ -108,7 +111,7 @@ def main() -> None:
         unanswerable = [r for i, r in runs if i.unanswerable]
         rows.append(
             [
-                name,
+                label,
                 len(runs),
                 sum(r[0] for r in answerable) / max(1, len(answerable)),
                 sum(r[0] for r in unanswerable) / max(1, len(unanswerable))
@@ -121,8 +124,8 @@ def main() -> None:
             ]
         )
     print(
-        f"\nEnd to end, {llm.metadata.model_name}, single-turn items of every {args.step}th item of "  # type: ignore[union-attr]
-        f"eval/questions.jsonl ({len(items)} items; {sum(i.unanswerable for i in items)} unanswerable)"
+        f"\nEnd to end, {name}, single-turn items of every {args.step}th item of "
+        f"eval/questions.jsonl ({len(items)} items; {n_unanswerable} unanswerable)"
     )
     print(
         common.table(

@@ -17,6 +17,7 @@ from typing import Any
 
 import common
 import numpy as np
+
 from askconvergence.answer.engine import Engine
 from askconvergence.index import MANIFEST, PassageIndex, _fingerprint, collection_name
 from askconvergence.models.factory import (
