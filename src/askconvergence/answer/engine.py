@@ -18,6 +18,7 @@ from askconvergence.answer.prompts import (
     decline_message,
     user_prompt,
 )
+from askconvergence.answer.queue import GenerationQueue, Ticket
 from askconvergence.answer.types import Answer, Passage
 from askconvergence.settings import Settings
 
@@ -40,9 +41,10 @@ class Turn:
 
 @dataclass(frozen=True)
 class Event:
-    """A step of a streamed answer: ``citations`` (passages), ``token`` (text) or ``done`` (Answer)."""
+    """A step of a streamed answer: ``citations`` (passages), ``queued`` (place in line, 1 = next),
+    ``token`` (text) or ``done`` (Answer)."""
 
-    kind: Literal["citations", "token", "done"]
+    kind: Literal["citations", "queued", "token", "done"]
     data: Any
 
 
@@ -74,6 +76,8 @@ class Engine:
         self.settings = settings
         self.retriever = retriever
         self.llm = llm
+        # The local model writes one answer at a time; a hosted server takes several at once.
+        self.queue = GenerationQueue(slots=1 if settings.llm.backend == "local" else 8)
 
     @property
     def model_name(self) -> str:
@@ -117,9 +121,11 @@ class Engine:
             raw = extract_answer(question, passages)
             yield Event("token", raw)
         else:
+            ticket = self.queue.join()
+            yield from (Event("queued", n) for n in ticket.positions())
             raw = ""
             held = True  # hold text back while it could still be the decline token
-            deltas = self._generate(question, history, passages, language)
+            deltas = self._generate(question, history, passages, language, ticket)
             for delta in deltas:
                 timings.setdefault("first_token_s", time.perf_counter() - start)
                 raw += delta
@@ -163,6 +169,17 @@ class Engine:
         history: Sequence[Turn],
         passages: list[Passage],
         language: str,
+        ticket: Ticket | None = None,
+    ) -> Iterator[str]:
+        assert self.llm is not None
+        try:
+            yield from self._generate_deltas(question, history, passages, language)
+        finally:
+            if ticket is not None:
+                ticket.release()  # the next request in line may start
+
+    def _generate_deltas(
+        self, question: str, history: Sequence[Turn], passages: list[Passage], language: str
     ) -> Iterator[str]:
         from llama_index.core.llms import ChatMessage, MessageRole
 

@@ -157,7 +157,10 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 def healthz(ctx: ServeContext = Depends(context)) -> JSONResponse:  # noqa: B008
     """``{"status": "ready"}`` with 200 once the index and models are loaded; 503 before."""
     if ctx.slot.ready:
-        return JSONResponse({"status": "ready", "model": ctx.slot.get().model_name})
+        engine = ctx.slot.get()
+        return JSONResponse(
+            {"status": "ready", "model": engine.model_name, "queue": engine.queue.status()}
+        )
     body: dict[str, Any] = {"status": ctx.slot.status}
     if ctx.slot.error:
         body["detail"] = ctx.slot.error
@@ -172,7 +175,8 @@ def healthz(ctx: ServeContext = Depends(context)) -> JSONResponse:  # noqa: B008
         200: {
             "description": "The answer as JSON (the shape of `askconvergence ask --json`), or "
             "with `stream: true` a `text/event-stream` of `citations` (JSON list of passages, "
-            "before any token), `token` (JSON string), `done` (the answer JSON, citations "
+            "before any token), `queued` (`{\"position\": n}` while the model is busy with "
+            "earlier questions), `token` (JSON string), `done` (the answer JSON, citations "
             'trimmed to those used) or `error` (`{"detail": ...}`).',
             "content": {"text/event-stream": {}},
         },
@@ -210,6 +214,7 @@ async def _sse_stream(engine: Engine, question: str, turns: list[Turn]) -> Async
 def _encode(event: Event | Exception) -> bytes:
     encoders: dict[str, Callable[[Any], Any]] = {
         "citations": lambda passages: [p.to_json() for p in passages],
+        "queued": lambda position: {"position": position},
         "token": lambda text: text,
         "done": lambda answer: answer.to_json(),
     }

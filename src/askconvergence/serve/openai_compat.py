@@ -158,7 +158,7 @@ async def _chunks(
         elif event.kind == "token":
             streamed += event.data
             yield _chunk(head, {"content": event.data}, None)
-        else:
+        elif event.kind == "done":
             answer: Answer = event.data
             # The final text may add what streaming held back (a decline, a marker): send the rest.
             rest = answer.answer[len(streamed) :] if answer.answer.startswith(streamed) else ""

@@ -17,7 +17,7 @@ from askconvergence.serve.state import EngineNotReady
 if TYPE_CHECKING:
     from askconvergence.serve.state import ServeContext
 
-__all__ = ["EXAMPLES", "build_chat", "history_to_turns", "render_sources"]
+__all__ = ["EXAMPLES", "build_chat", "history_to_turns", "queue_note", "render_sources"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,12 @@ def _final(answer: Answer, model: str) -> str:
     return answer.answer + render_sources(answer.citations) + f"\n\n{note}"
 
 
+def queue_note(position: int) -> str:
+    """What a user waiting for the model reads: their place in line."""
+    ahead = "1 question is" if position == 1 else f"{position} questions are"
+    return f"The model is busy: {ahead} ahead of yours (you are number {position} in line)."
+
+
 def build_chat(ctx: ServeContext) -> Any:
     """The Gradio Blocks of the chat page, answering with the server's engine."""
     limits = ctx.settings.server
@@ -101,6 +107,8 @@ def build_chat(ctx: ServeContext) -> Any:
                 if event.kind == "citations":
                     sources = render_sources(event.data, label="Searching these passages")
                     yield "…" + sources
+                elif event.kind == "queued":
+                    yield f"*{queue_note(event.data)}*" + sources
                 elif event.kind == "token":
                     text += event.data
                     yield text + sources
@@ -125,4 +133,7 @@ def build_chat(ctx: ServeContext) -> Any:
         chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Ask Convergence"),
         fill_height=True,
         analytics_enabled=False,
+        # Many chats at once: each shows its passages at once and waits in the engine's fair
+        # generation queue (with its place shown) instead of in Gradio's one-at-a-time queue.
+        concurrency_limit=32,
     )

@@ -13,6 +13,7 @@
       showSource: "Show source",
       searching: "Searching the documents…",
       writing: "Writing an answer from {n} passages…",
+      queued: "The model is busy: you are number {n} in line…",
       clear: "New conversation",
       failed: "Sorry, something went wrong. Please try again.",
       offline: "The chat server cannot be reached. Please try again later.",
@@ -29,6 +30,7 @@
       showSource: "Toon bron",
       searching: "De documenten doorzoeken…",
       writing: "Antwoord schrijven op basis van {n} passages…",
+      queued: "Het model is bezig: u bent nummer {n} in de rij…",
       clear: "Nieuw gesprek",
       failed: "Sorry, er ging iets mis. Probeer het opnieuw.",
       offline: "De chatserver is niet bereikbaar. Probeer het later opnieuw.",
@@ -231,6 +233,8 @@
       return readEvents(response, function (name, data) {
         if (name === "citations") {
           status.textContent = t.writing.replace("{n}", data.length);
+        } else if (name === "queued") {
+          status.textContent = t.queued.replace("{n}", data.position);
         } else if (name === "token") {
           status.remove();
           para.textContent += data;

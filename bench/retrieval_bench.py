@@ -1,0 +1,197 @@
+"""Retrieval speed: our retriever (whatever ``make_retriever`` builds, query embedding included)
+against a raw Chroma query plus one query embedding, on the real index and on synthetic
+collections of 10,000 and 100,000 chunks (random but fixed embeddings, texts of corpus words).
+
+    PYTHONPATH=src python bench/retrieval_bench.py [--sizes 10000,100000] [--queries 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import common
+import numpy as np
+
+from askconvergence.answer.engine import Engine
+from askconvergence.index import MANIFEST, PassageIndex, _fingerprint, collection_name
+from askconvergence.models.factory import (
+    make_embed_model,
+    resolve_embed_path,
+    single_thread_queries,
+)
+from askconvergence.retrieve import make_retriever
+from askconvergence.settings import Settings
+
+SYNTH_ROOT = Path("/tmp/askconvergence-bench")
+
+
+def synthetic_index(base: Settings, size: int, vocabulary: list[str]) -> Settings:
+    """Settings of an index of ``size`` synthetic chunks, built once and kept under /tmp."""
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from askconvergence.index import _chroma_client
+
+    settings = base.model_copy(update={"index_dir": SYNTH_ROOT / f"synthetic-{size}"})
+    if (settings.index_dir / MANIFEST).exists():
+        return settings
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(size)
+    words = random.Random(size)
+    client = _chroma_client(settings.index_dir)
+    collection = client.get_or_create_collection(
+        collection_name(settings), metadata={"hnsw:space": "cosine", **_fingerprint(settings)}
+    )
+    store = ChromaVectorStore(chroma_collection=collection)
+    batch = 5000
+    started = time.perf_counter()
+    for offset in range(0, size, batch):
+        vectors = rng.standard_normal((min(batch, size - offset), 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        nodes = [
+            TextNode(
+                id_=f"synthetic-{offset + i}",
+                text=" ".join(words.choices(vocabulary, k=90)),
+                metadata={
+                    "doc_id": f"doc-{(offset + i) // 20}",
+                    "title": f"Synthetic {offset + i}",
+                },
+                embedding=vector.tolist(),
+            )
+            for i, vector in enumerate(vectors)
+        ]
+        store.add(nodes)
+    (settings.index_dir / MANIFEST).write_text(
+        json.dumps(
+            {
+                "fingerprint": _fingerprint(settings),
+                "collection": collection_name(settings),
+                "documents": size // 20,
+                "chunks": size,
+            }
+        )
+    )
+    print(
+        f"built synthetic index of {size} chunks in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    return settings
+
+
+def measure(settings: Settings, embed: Any, st_model: Any, questions: list[str]) -> list[object]:
+    """p50/p95 of ours and of the raw reference over ``questions`` (alternating order)."""
+    index = PassageIndex(settings)
+    engine = Engine(settings, make_retriever(index, embed, settings), None)
+    collection = index.collection
+    k = settings.retrieval.top_k
+
+    def ours(q: str) -> float:
+        start = time.perf_counter()
+        engine.retrieve(q)
+        return time.perf_counter() - start
+
+    def raw(q: str) -> float:
+        start = time.perf_counter()
+        vector = st_model.encode([q], normalize_embeddings=True)[0]
+        collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
+        )
+        return time.perf_counter() - start
+
+    def embed_only(q: str) -> float:
+        start = time.perf_counter()
+        st_model.encode([q], normalize_embeddings=True)
+        return time.perf_counter() - start
+
+    for q in questions[:3]:  # warm caches and lazy structures on both sides
+        ours(q), raw(q)
+    t_ours, t_raw, t_embed = [], [], []
+    for n, q in enumerate(questions):
+        if n % 2:
+            t_ours.append(ours(q))
+            t_raw.append(raw(q))
+        else:
+            t_raw.append(raw(q))
+            t_ours.append(ours(q))
+        t_embed.append(embed_only(q))
+    ms = 1000.0
+    return [
+        index.count(),
+        type(engine.retriever).__name__,
+        common.p50(t_ours) * ms,
+        common.pct(t_ours, 0.95) * ms,
+        common.p50(t_raw) * ms,
+        common.pct(t_raw, 0.95) * ms,
+        common.p50(t_embed) * ms,
+        common.p50(t_ours) / common.p50(t_raw),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument(
+        "--torch-default-threads",
+        action="store_true",
+        help="keep torch's default thread count (make_engine sets one)",
+    )
+    args = parser.parse_args()
+
+    from sentence_transformers import SentenceTransformer
+
+    base = common.settings(backend="extractive")
+    embed = make_embed_model(base)
+    if not args.torch_default_threads:
+        single_thread_queries()  # as make_engine does for the server
+    st_model = SentenceTransformer(resolve_embed_path(base.embed.model), device="cpu")
+    items = common.subset(1)
+    questions = [t for item in items for t in item.turns][: args.queries]
+    index = PassageIndex(base)
+    vocabulary = sorted({w for n in index.nodes() for w in re.findall(r"\w+", n.get_content())})
+    rows = [["real corpus", *measure(base, embed, st_model, questions)]]
+    print(rows[-1], flush=True)
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        rows.append(
+            [
+                f"synthetic {size}",
+                *measure(synthetic_index(base, size, vocabulary), embed, st_model, questions),
+            ]
+        )
+        print(rows[-1], flush=True)
+    print(
+        f"\nRetrieval latency, top_k={base.retrieval.top_k}, {len(questions)} questions of "
+        "eval/questions.jsonl; ours = Engine.retrieve (query embedding + retriever + passages), "
+        "raw = SentenceTransformer.encode + chromadb collection.query"
+    )
+    print(
+        common.table(
+            [
+                "index",
+                "chunks",
+                "our retriever",
+                "ours p50 ms",
+                "ours p95 ms",
+                "raw p50 ms",
+                "raw p95 ms",
+                "embed only p50 ms",
+                "ours/raw p50",
+            ],
+            rows,
+        )
+    )
+    print(f"\n{common.machine_note()}")
+
+
+if __name__ == "__main__":
+    main()
