@@ -37,7 +37,8 @@ def subset(step: int = 9, path: Path = QUESTIONS) -> list[EvalItem]:
 
 
 def pct(values: Sequence[float], q: float) -> float:
-    """The q-quantile (0..1) of ``values``, nearest-rank."""
+    """The q-quantile (0..1) of ``values``, nearest-rank; NaN values (not measured) are left out."""
+    values = [v for v in values if v == v]
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -45,7 +46,8 @@ def pct(values: Sequence[float], q: float) -> float:
 
 
 def p50(values: Sequence[float]) -> float:
-    """Median."""
+    """Median; NaN values (not measured) are left out."""
+    values = [v for v in values if v == v]
     return statistics.median(values) if values else float("nan")
 
 

@@ -36,16 +36,13 @@ DECLINES = re.compile(
 def run_ours(engine: Engine, item: EvalItem) -> tuple[bool, float, float]:
     """(correct, first token s, total s) of our engine."""
     start = time.perf_counter()
-    first = float("nan")
-    answer = None
-    for event in engine.stream(item.turns[0]):
-        if event.kind == "token" and first != first:
-            first = time.perf_counter() - start
-        elif event.kind == "done":
-            answer = event.data
+    answer = engine.ask(item.turns[0])
     total = time.perf_counter() - start
-    assert answer is not None
-    return score_item(item, answer).correct, first, total
+    return (
+        score_item(item, answer).correct,
+        answer.timings.get("first_token_s", float("nan")),
+        total,
+    )
 
 
 def run_starter(query_engine: Any, item: EvalItem) -> tuple[bool, float, float]:
