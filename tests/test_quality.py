@@ -87,7 +87,10 @@ def test_hybrid_retrieval_finds_gold_for_most_of_our_own_set(extractive_engine) 
 @pytest.mark.parametrize(
     ("question", "gold"),
     [
-        ("Hoeveel patiënten dragen de kunstmatige alvleesklier al bij zich?", "more than a hundred"),
+        (
+            "Hoeveel patiënten dragen de kunstmatige alvleesklier al bij zich?",
+            "more than a hundred",
+        ),
         ("Welke ambassade is partner van Upgraded?", "Netherlands Embassy in Finland"),
     ],
 )
@@ -107,7 +110,9 @@ def test_bm25_follows_an_index_update(tmp_path: Path, embed_model) -> None:  # t
     build_index(settings, embed_model)
     retriever = HybridRetriever(PassageIndex(settings), embed_model, top_k=2)
     question = "What does the Zwartewaterklooster foundation fund?"
-    assert not any("Zwartewaterklooster" in r.node.get_content() for r in retriever.retrieve(question))
+    assert not any(
+        "Zwartewaterklooster" in r.node.get_content() for r in retriever.retrieve(question)
+    )
 
     (corpus / "new.md").write_text(
         '---\ntitle: "Foundation news"\nsource: "test"\nlanguage: en\n---\n'
@@ -128,7 +133,9 @@ def test_follow_up_detection() -> None:
     assert is_follow_up("Where is it based?", history)
     assert is_follow_up("En waar is dat bedrijf gevestigd?", history)
     assert not is_follow_up("Where is it based?", [])
-    assert not is_follow_up("Which universities form the LDE partnership in the Netherlands?", history)
+    assert not is_follow_up(
+        "Which universities form the LDE partnership in the Netherlands?", history
+    )
 
 
 def test_heuristic_rewrite_carries_the_earlier_subject() -> None:
@@ -250,14 +257,19 @@ def test_real_model_declines_unanswerable_questions(built_settings, embed_model,
 
     retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
     engine = Engine(built_settings, retriever, local_llm)
-    for question in ["Who is the CEO of Micronit?", "Wat is het telefoonnummer van Health Hub Utrecht?"]:
+    for question in [
+        "Who is the CEO of Micronit?",
+        "Wat is het telefoonnummer van Health Hub Utrecht?",
+    ]:
         answer = engine.ask(question)
         assert not answer.grounded, answer.answer
         assert answer.citations == []
 
 
 @pytest.mark.slow
-def test_real_model_answers_a_dutch_follow_up_in_dutch(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
+def test_real_model_answers_a_dutch_follow_up_in_dutch(
+    built_settings, embed_model, local_llm
+) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.answer.engine import Engine
     from askconvergence.answer.language import detect_language
     from askconvergence.index import PassageIndex

@@ -68,6 +68,11 @@ class RetrievalSettings(BaseModel):
     lexical_weight: float = Field(
         1.0, description="Weight of the BM25 z-score against the dense one in the fused ranking."
     )
+    verify: bool = Field(
+        True,
+        description="After answering, ask the LLM (one short cached turn) whether the answer is "
+        "stated in the passages, and decline when it says no.",
+    )
     min_support: float = Field(
         0.3,
         description="An answer none of whose sentences has at least this share of its words in "

@@ -16,6 +16,7 @@ from askconvergence.answer.language import detect_language
 from askconvergence.answer.prompts import (
     DECLINE_TOKEN,
     SYSTEM_PROMPT,
+    VERIFY_PROMPT,
     decline_message,
     user_prompt,
 )
@@ -80,7 +81,7 @@ class Engine:
 
     def retrieve(self, question: str, history: Sequence[Turn] = ()) -> list[Passage]:
         """The passages for a question in its conversation, best first."""
-        from askconvergence.retrieve import decline_score, to_passages
+        from askconvergence.retrieve import to_passages
 
         query = self.standalone(question, history) if history else question
         return to_passages(self.retriever.retrieve(query))
@@ -140,6 +141,7 @@ class Engine:
                     yield Event("token", delta)
             deltas.close()  # stops generation at once when the model declined
         timings["total_s"] = time.perf_counter() - start
+        log.debug("Raw answer: %r", raw)
 
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
@@ -150,6 +152,13 @@ class Engine:
             log.info("Declining: answer support %s below %.2f", support, cfg.min_support)
             yield from self._decline(question, language, passages, timings, start)
             return
+        confirm = self.llm is not None and cfg.verify
+        if confirm and not self._confirmed(query, passages, language, raw):
+            log.info("Declining: the model did not confirm its answer %r", raw)
+            timings["total_s"] = time.perf_counter() - start
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        timings["total_s"] = time.perf_counter() - start
         yield Event(
             "done",
             Answer(question, text, True, cited, passages, timings, self.model_name),
@@ -167,15 +176,34 @@ class Engine:
         timings["total_s"] = time.perf_counter() - start
         yield Event("done", Answer(question, text, False, [], passages, timings, self.model_name))
 
-    def _generate(self, question: str, passages: list[Passage], language: str) -> Iterator[str]:
+    def _messages(self, question: str, passages: list[Passage], language: str) -> list[Any]:
+        from llama_index.core.llms import ChatMessage, MessageRole
+
+        return [
+            ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
+            ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language)),
+        ]
+
+    def _confirmed(self, question: str, passages: list[Passage], language: str, raw: str) -> bool:
+        """Ask the model, in one more short turn, whether its answer is stated in the passages.
+
+        The conversation so far is the prompt it just answered, so llama.cpp reuses its cache
+        and only the answer and this question are new: well under a second on a CPU.
+        """
         from llama_index.core.llms import ChatMessage, MessageRole
 
         assert self.llm is not None
-        messages = [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT)]
-        messages.append(
-            ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language))
-        )
-        responses = self.llm.stream_chat(messages)
+        messages = [
+            *self._messages(question, passages, language),
+            ChatMessage(role=MessageRole.ASSISTANT, content=raw),
+            ChatMessage(role=MessageRole.USER, content=VERIFY_PROMPT),
+        ]
+        reply = self.llm.chat(messages, max_tokens=3).message.content or ""
+        return not reply.strip().upper().startswith("NO")
+
+    def _generate(self, question: str, passages: list[Passage], language: str) -> Iterator[str]:
+        assert self.llm is not None
+        responses = self.llm.stream_chat(self._messages(question, passages, language))
         try:
             for response in responses:
                 if response.delta:
