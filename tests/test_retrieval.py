@@ -9,7 +9,7 @@ def _norm(text: str) -> str:
 
 
 def test_retrieval_finds_the_gold_passage_for_public_questions(extractive_engine) -> None:  # type: ignore[no-untyped-def]
-    from askconvergence.answer.engine import Turn
+    from askconvergence.answer.followup import Turn
 
     items = [i for i in load_items(DEV_SET) if i.gold]
     misses = []

@@ -211,54 +211,89 @@ def run_server(settings: Settings) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--limit", type=int, help="Only the first N items.")
+@click.option(
+    "--no-baseline",
+    is_flag=True,
+    help="Skip the LlamaIndex starter pipeline that is otherwise scored alongside.",
+)
 @click.pass_context
-def eval_cmd(ctx: click.Context, file: Path, as_json: bool, limit: int | None) -> None:
+def eval_cmd(
+    ctx: click.Context, file: Path, as_json: bool, limit: int | None, no_baseline: bool
+) -> None:
     """Score the chat on a question set FILE (JSONL) and print a table and a line per item.
+
+    In the same run, on the same index and models, the plain LlamaIndex starter pipeline
+    (vector index over the same chunks, default query/chat engine) is scored too and both
+    are printed side by side.
 
     \b
     Examples:
       askconvergence eval ../shared/eval/dev.jsonl
+      askconvergence eval eval/questions.jsonl --limit 10 --no-baseline
       askconvergence --backend extractive eval eval/questions.jsonl --json
     """
-    from askconvergence.evaluation import load_items, run_eval
+    from askconvergence.evaluation import load_items, run_eval, side_by_side
 
     try:
         items = load_items(file)[:limit]
     except ValueError as exc:
         _fail(str(exc))
-    engine = _engine(_settings(ctx))
+    engine, baseline = _eval_systems(_settings(ctx), with_baseline=not no_baseline)
 
     def progress(result: Any) -> None:
         if not as_json:
             click.echo(result.line(), err=True)
 
-    report = run_eval(items, engine.ask, progress)
+    reports = {f"askconvergence ({engine.model_name})": run_eval(items, engine.ask, progress)}
+    if baseline is not None:
+        reports[f"baseline ({baseline.model_name})"] = run_eval(items, baseline.ask, progress)
+    elif not no_baseline:
+        click.echo("(No baseline: the starter pipeline needs an LLM.)", err=True)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "summary": report.summary(),
-                    "items": [
-                        {
-                            "id": r.item.id,
-                            "correct": r.correct,
-                            "retrieval_hit": r.retrieval_hit,
-                            "declined": r.declined,
-                            **r.answer.to_json(),
-                        }
-                        for r in report.results
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        out = {
+            name: {
+                "summary": report.summary(),
+                "items": [
+                    {
+                        "id": r.item.id,
+                        "correct": r.correct,
+                        "retrieval_hit": r.retrieval_hit,
+                        "declined": r.declined,
+                        **r.answer.to_json(),
+                    }
+                    for r in report.results
+                ],
+            }
+            for name, report in reports.items()
+        }
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
+    for name, report in reports.items():
+        click.echo(f"\n{name}")
+        for result in report.results:
+            click.echo(result.line())
     click.echo("")
-    for result in report.results:
-        click.echo(result.line())
-    click.echo("")
-    click.echo(report.table(f"askconvergence ({engine.model_name})"))
+    click.echo(side_by_side(reports))
+
+
+def _eval_systems(settings: Settings, with_baseline: bool) -> tuple[Any, Any]:
+    """The chat engine and (with an LLM) the starter baseline, sharing index and models."""
+    from askconvergence.answer.engine import Engine
+    from askconvergence.evaluation import StarterBaseline
+    from askconvergence.index import IndexMismatchError, IndexMissingError, PassageIndex
+    from askconvergence.models.factory import BackendError, make_embed_model, make_llm
+    from askconvergence.models.gguf import ModelUnavailableError
+    from askconvergence.retrieve import make_retriever
+
+    try:
+        index = PassageIndex(settings)
+        embed_model = make_embed_model(settings)
+        llm = make_llm(settings)
+    except (IndexMissingError, IndexMismatchError, BackendError, ModelUnavailableError) as exc:
+        _fail(str(exc))
+    engine = Engine(settings, make_retriever(index, embed_model, settings), llm)
+    baseline = StarterBaseline(index, embed_model, llm) if with_baseline and llm else None
+    return engine, baseline
 
 
 def main() -> None:

@@ -7,12 +7,28 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from askconvergence.answer.engine import Turn
+from askconvergence.answer.followup import Turn
 from askconvergence.answer.types import Answer
 
-__all__ = ["EvalItem", "ItemResult", "Report", "load_items", "run_eval", "score_item"]
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.llms import LLM
+
+    from askconvergence.index import PassageIndex
+
+__all__ = [
+    "BASELINE_DECLINE",
+    "EvalItem",
+    "ItemResult",
+    "Report",
+    "StarterBaseline",
+    "load_items",
+    "run_eval",
+    "score_item",
+    "side_by_side",
+]
 
 _SPACE = re.compile(r"\s+")
 
@@ -115,6 +131,7 @@ class Report:
         totals = [r.answer.timings.get("total_s", 0.0) for r in self.results]
         return {
             "items": len(self.results),
+            "passages_k": max((len(r.answer.retrieved) for r in self.results), default=0),
             "retrieval_hit_rate": self._rate([bool(h) for h in hits]),
             "answer_accuracy": self._rate([r.correct for r in answerable]),
             "decline_accuracy": self._rate([r.correct for r in unanswerable]),
@@ -125,24 +142,46 @@ class Report:
 
     def table(self, name: str = "askconvergence") -> str:
         """The summary as a small text table."""
-        s = self.summary()
+        return side_by_side({name: self})
 
-        def fmt(v: float | None) -> str:
-            return "n/a" if v is None else f"{v:.3f}"
 
-        rows = [
-            ("items", str(s["items"])),
-            ("retrieval hit rate", fmt(s["retrieval_hit_rate"])),
-            ("answer accuracy (answerable)", fmt(s["answer_accuracy"])),
-            ("decline accuracy (unanswerable)", fmt(s["decline_accuracy"])),
-            ("false declines (answerable)", fmt(s["false_declines"])),
-            *[(f"answer accuracy [{k}]", fmt(v)) for k, v in s["answer_accuracy_by_lang"].items()],
-            ("mean seconds per item", fmt(s["mean_seconds"])),
-        ]
-        width = max(len(r[0]) for r in rows)
-        lines = [f"{'metric':<{width}}  {name}", f"{'-' * width}  {'-' * len(name)}"]
-        lines += [f"{label:<{width}}  {value}" for label, value in rows]
-        return "\n".join(lines)
+def _fmt(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def side_by_side(reports: dict[str, Report]) -> str:
+    """The headline numbers of several runs on the same items, one column per run."""
+    sums = [r.summary() for r in reports.values()]
+    langs = sorted({k for s in sums for k in s["answer_accuracy_by_lang"]})
+
+    def row(label: str, key: str) -> tuple[str, list[str]]:
+        return label, [_fmt(s[key]) for s in sums]
+
+    def by_lang(lang: str) -> tuple[str, list[str]]:
+        values = [_fmt(s["answer_accuracy_by_lang"].get(lang)) for s in sums]
+        return f"answer accuracy [{lang}]", values
+
+    rows: list[tuple[str, list[str]]] = [
+        ("items", [str(s["items"]) for s in sums]),
+        ("passages given to the model (k)", [str(s["passages_k"]) for s in sums]),
+        row("retrieval hit rate@k", "retrieval_hit_rate"),
+        row("answer accuracy (answerable)", "answer_accuracy"),
+        row("decline accuracy (unanswerable)", "decline_accuracy"),
+        row("false declines (answerable)", "false_declines"),
+        *[by_lang(lang) for lang in langs],
+        row("mean seconds per item", "mean_seconds"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    widths = [max(len(name), 8) for name in reports]
+    names = "  ".join(f"{n:>{w}}" for n, w in zip(reports, widths, strict=True))
+    lines = [
+        f"{'metric':<{width}}  {names}",
+        f"{'-' * width}  " + "  ".join("-" * w for w in widths),
+    ]
+    for label, values in rows:
+        cells = "  ".join(f"{v:>{w}}" for v, w in zip(values, widths, strict=True))
+        lines.append(f"{label:<{width}}  {cells}")
+    return "\n".join(lines)
 
 
 def run_eval(
@@ -164,3 +203,68 @@ def run_eval(
         if progress:
             progress(result)
     return Report(results)
+
+
+# How a declined baseline answer is recognised. The starter pipeline has no decline signal of
+# its own, so its answer counts as declined when it says, in English or Dutch, that the context
+# does not give the answer: "not mentioned", "no information", "does not mention / provide /
+# specify / contain", "not provided / specified / stated", "cannot be determined", "I don't
+# know", "niet vermeld", "geen informatie", "staat niet", ... (case-insensitive). A declined
+# baseline answer cites nothing; any other cites the passages the pipeline retrieved.
+BASELINE_DECLINE = re.compile(
+    r"not (mentioned|provided|specified|stated|given|available|included|known|found)|"
+    r"no (information|mention|details?|data|specific)|"
+    r"(does|do|did) ?n[o']t (mention|provide|specify|contain|include|state|say|give|know)|"
+    r"(cannot|can't|can not|unable to) (be )?(determine|answer|find|provide|say)|"
+    r"i don't know|i do not know|not enough information|insufficient information|"
+    r"niet (vermeld|genoemd|bekend|gegeven|beschikbaar)|geen (informatie|gegevens|vermelding)|"
+    r"staat niet|weet ik niet|empty response",
+    re.IGNORECASE,
+)
+
+
+class StarterBaseline:
+    """The plain LlamaIndex starter pipeline over the same Chroma collection and models.
+
+    ``VectorStoreIndex.from_vector_store(...).as_query_engine()`` answers a single question and
+    ``as_chat_engine(chat_mode="condense_question")`` a conversation; everything else is left
+    at LlamaIndex's defaults (top-k 2, default prompts). Same embedding model, same LLM.
+    """
+
+    model_name = "LlamaIndex starter"
+
+    def __init__(self, index: PassageIndex, embed_model: BaseEmbedding, llm: LLM) -> None:
+        from llama_index.core import VectorStoreIndex
+
+        self.llm = llm
+        self.vindex = VectorStoreIndex.from_vector_store(
+            index.vector_store(), embed_model=embed_model
+        )
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer like the starter pipeline would; the last turn of ``history`` comes first."""
+        import time
+
+        from llama_index.core.llms import ChatMessage, MessageRole
+
+        from askconvergence.retrieve import to_passages
+
+        start = time.perf_counter()
+        if history:
+            chat = self.vindex.as_chat_engine(chat_mode="condense_question", llm=self.llm)
+            messages = [
+                ChatMessage(
+                    role=MessageRole.USER if t.role == "user" else MessageRole.ASSISTANT,
+                    content=t.content,
+                )
+                for t in history
+            ]
+            response: Any = chat.chat(question, chat_history=messages)
+        else:
+            response = self.vindex.as_query_engine(llm=self.llm).query(question)
+        text = str(response.response or "").strip()
+        passages = to_passages(list(response.source_nodes))
+        declined = not text or bool(BASELINE_DECLINE.search(text))
+        timings = {"total_s": time.perf_counter() - start}
+        cited = [] if declined else passages
+        return Answer(question, text, not declined, cited, passages, timings, self.model_name)

@@ -26,8 +26,9 @@ class EmbedSettings(BaseModel):
     """How passages are chunked and embedded."""
 
     model: str = Field(
-        "all-MiniLM-L6-v2",
-        description="Embedding model: 'all-MiniLM-L6-v2' (packaged) or a local sentence-transformers path.",
+        "multilingual-e5-small",
+        description="Embedding model: 'multilingual-e5-small' (packaged, English and Dutch), "
+        "'all-MiniLM-L6-v2' (packaged, English only) or a local sentence-transformers path.",
     )
     chunk_size: int = Field(
         160, description="Chunk size in the embedder's own word pieces (must fit its 256 window)."
@@ -63,9 +64,26 @@ class RetrievalSettings(BaseModel):
     """How passages are found."""
 
     top_k: int = Field(4, description="Passages given to the model.")
-    min_score: float = Field(
+    min_score: float | None = Field(
+        None,
+        description="Below this best cosine similarity the chat declines without asking the LLM; "
+        "unset: the embedder's own (0.80 for multilingual-e5-small, 0.30 for MiniLM).",
+    )
+    candidates: int = Field(
+        20, description="Candidates taken from each of dense and BM25 search before fusing."
+    )
+    lexical_weight: float = Field(
+        1.0, description="Weight of the BM25 z-score against the dense one in the fused ranking."
+    )
+    verify: bool = Field(
+        True,
+        description="After answering, ask the LLM (one short cached turn) whether the answer is "
+        "stated in the passages, and decline when it says no.",
+    )
+    min_support: float = Field(
         0.3,
-        description="Below this best cosine similarity the chat declines without asking the LLM.",
+        description="An answer none of whose sentences has at least this share of its words in "
+        "the passages is treated as invented and declined.",
     )
 
 

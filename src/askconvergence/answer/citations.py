@@ -1,16 +1,42 @@
-"""Parsing and checking citation markers such as [1] and [2, 3] in answers (pure functions)."""
+"""Parsing and checking citation markers such as [1] and [2, 3] in answers (pure functions).
+
+An answer's markers are checked sentence by sentence: a marker that points at no passage given
+to the model is dropped; a sentence keeps only the cited passages that support it; a sentence
+citing none that does gets the passage that supports it best; the sources are the passages
+cited, renumbered 1..m in the order the answer first cites them.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import cache
 
 from askconvergence.answer.types import Passage
 
-__all__ = ["cited_numbers", "clean_markers", "overlap", "resolve_citations"]
+__all__ = [
+    "check_citations",
+    "cited_numbers",
+    "clean_markers",
+    "overlap",
+    "resolve_citations",
+    "split_answer",
+    "support",
+]
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A sentence ends at . ! ? (and any markers right after it) followed by space and a capital,
+# a digit or a quote; also at line breaks.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[A-Z0-9À-Ý\"“‘(*-])|\n+"
+)
+
+# A cited passage is kept when it supports the sentence at least this much ...
+KEEP_SUPPORT = 0.25
+# ... and a sentence is (re)attributed to its best passage only when that one reaches this.
+ATTRIBUTE_SUPPORT = 0.4
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -24,6 +50,11 @@ def cited_numbers(text: str) -> list[int]:
     return seen
 
 
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
 def clean_markers(text: str, valid: set[int]) -> str:
     """Drop markers (or the numbers inside them) that point at no passage given to the model."""
 
@@ -31,8 +62,7 @@ def clean_markers(text: str, valid: set[int]) -> str:
         keep = [p.strip() for p in match.group(1).split(",") if int(p) in valid]
         return f"[{', '.join(keep)}]" if keep else ""
 
-    text = _MARKER.sub(fix, text)
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", text).strip()
+    return _tidy(_MARKER.sub(fix, text))
 
 
 def overlap(a: str, b: str) -> float:
@@ -44,17 +74,97 @@ def overlap(a: str, b: str) -> float:
     return len(words_a & words_b) / len(words_a)
 
 
-def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
-    """Clean the markers of an answer and return it with the passages it cites, in order.
+@cache
+def _passage_keys(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    from askconvergence.retrieve import lexical_tokens
 
-    An answer with no valid marker is attributed to the given passage it overlaps most, so a
-    grounded answer always shows where it comes from.
+    words = [w for w in _WORD.findall(_fold_digits(text.lower()))]
+    return frozenset(lexical_tokens(text)), frozenset(w[:5] for w in words if len(w) >= 5)
+
+
+def _fold_digits(text: str) -> str:
+    # "135,000", "135.000" and "135 000" are one number.
+    return re.sub(r"(?<=\d)[,. ](?=\d{3}\b)", "", text)
+
+
+def support(sentence: str, passage_text: str) -> float:
+    """How much of a sentence a passage backs: share of its content words found in the passage.
+
+    A word is found when one of its English or Dutch stems occurs in the passage, or (so a Dutch
+    sentence can match an English passage) when a passage word shares its first five letters,
+    as in "patiënten"/"patients" or "technologie"/"technology". Numbers must match exactly.
+    """
+    from askconvergence.retrieve import content_terms, lexical_tokens
+
+    stems, prefixes = _passage_keys(passage_text)
+    words = content_terms(_fold_digits(_MARKER.sub("", sentence)))
+    if not words:
+        return 0.0
+    found = 0
+    for word in words:
+        if word.isdigit():
+            found += word in stems
+        elif set(lexical_tokens(word)) & stems or (len(word) >= 5 and word[:5] in prefixes):
+            found += 1
+    return found / len(words)
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    """Sentences with their markers, each with the separator that followed it."""
+    parts: list[tuple[str, str]] = []
+    last = 0
+    for match in _SENTENCE_END.finditer(text):
+        sep = "\n" if "\n" in match.group(0) else " "
+        parts.append((text[last : match.start()] + (match.group(1) or ""), sep))
+        last = match.end()
+    parts.append((text[last:], ""))
+    return [(p.strip(), sep) for p, sep in parts if p.strip()]
+
+
+def split_answer(text: str) -> list[str]:
+    """The sentences of an answer, each with the markers that follow it."""
+    return [sentence for sentence, _ in _split(text)]
+
+
+def check_citations(
+    text: str, passages: Sequence[Passage]
+) -> tuple[str, list[Passage], list[float]]:
+    """Check every sentence's markers against the passages; see the module docstring.
+
+    Returns the corrected text (markers renumbered to the sources), the sources in order, and
+    each sentence's best support (for the caller's "is this answer grounded at all?" check).
     """
     by_n = {p.n: p for p in passages}
     text = clean_markers(text, set(by_n))
-    numbers = [n for n in cited_numbers(text) if n in by_n]
-    if not numbers and passages and text:
-        best = max(passages, key=lambda p: overlap(text, p.text))
-        text = f"{text} [{best.n}]"
-        numbers = [best.n]
-    return text, [by_n[n] for n in sorted(numbers)]
+    sentences = []
+    best_support = []
+    for sentence, sep in _split(text):
+        body = _tidy(_MARKER.sub("", sentence))
+        scores = {n: support(body, p.text) for n, p in by_n.items()}
+        best_n = max(scores, key=lambda n: scores[n]) if scores else None
+        best_support.append(scores[best_n] if best_n is not None else 0.0)
+        cited = [n for n in cited_numbers(sentence) if n in by_n]
+        keep = [n for n in cited if scores[n] >= KEEP_SUPPORT]
+        if not keep and best_n is not None and scores[best_n] >= ATTRIBUTE_SUPPORT:
+            keep = [best_n]
+        sentences.append((body, keep, sep))
+
+    order: list[int] = []
+    for _, keep, _ in sentences:
+        order += [n for n in keep if n not in order]
+    renumber = {old: new for new, old in enumerate(order, start=1)}
+    out = []
+    for body, keep, sep in sentences:
+        marks = "".join(f" [{renumber[n]}]" for n in keep)
+        if marks and body[-1:] in ".!?":
+            out.append(f"{body[:-1]}{marks}{body[-1]}{sep}")
+        else:
+            out.append(f"{body}{marks}{sep}")
+    sources = [replace(by_n[old], n=new) for old, new in renumber.items()]
+    return "".join(out).strip(), sources, best_support
+
+
+def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
+    """Check an answer's markers and return it with its sources (see :func:`check_citations`)."""
+    fixed, sources, _ = check_citations(text, passages)
+    return fixed, sources

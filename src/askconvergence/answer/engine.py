@@ -9,16 +9,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from askconvergence.answer.citations import resolve_citations
+from askconvergence.answer.citations import check_citations
 from askconvergence.answer.extractive import extract_answer
+from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language
 from askconvergence.answer.prompts import (
     DECLINE_TOKEN,
     SYSTEM_PROMPT,
+    VERIFY_PROMPT,
     decline_message,
     user_prompt,
 )
-from askconvergence.answer.queue import GenerationQueue, Ticket
+from askconvergence.answer.queue import GenerationQueue
 from askconvergence.answer.types import Answer, Passage
 from askconvergence.settings import Settings
 
@@ -26,42 +28,33 @@ if TYPE_CHECKING:
     from llama_index.core.llms import LLM
     from llama_index.core.retrievers import BaseRetriever
 
-__all__ = ["Engine", "Event", "Turn"]
+__all__ = ["Engine", "Event", "Turn", "reads_as_decline"]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Turn:
-    """One message of the conversation so far."""
-
-    role: Literal["user", "assistant"]
-    content: str
-
-
-@dataclass(frozen=True)
 class Event:
     """A step of a streamed answer: ``citations`` (passages), ``queued`` (place in line, 1 = next),
-    ``token`` (text) or ``done`` (Answer)."""
+    ``token`` (text) or ``done`` (an Answer)."""
 
     kind: Literal["citations", "queued", "token", "done"]
     data: Any
 
 
-_FOLLOW_UP = re.compile(
-    r"\b(it|its|it's|they|them|their|he|she|his|her|this|that|these|those|there|"
-    r"het|hij|zij|ze|hun|haar|zijn|dit|dat|deze|die|daar|daarvan|ervan)\b",
+# Answers that decline in words instead of with the decline token.
+_DECLINE_WORDS = re.compile(
+    r"(passages|documents|sources|context|text)\s+(do(es)?\s+not|don't|doesn't)\s+"
+    r"(contain|mention|say|state|provide|include|answer|specify|give)|"
+    r"no (information|mention)|not (mentioned|stated|specified|provided)|"
+    r"(staat|staan|wordt|worden) niet (in|vermeld|genoemd)|geen informatie|niet vermeld",
     re.IGNORECASE,
 )
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
-def retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """The text to search for: a follow-up borrows the previous user question as context."""
-    previous = [t.content for t in history if t.role == "user"]
-    if previous and (_FOLLOW_UP.search(question) or len(question.split()) <= 4):
-        return f"{previous[-1]} {question}"
-    return question
+def reads_as_decline(text: str) -> bool:
+    """Whether an answer says the passages do not answer (in English or Dutch)."""
+    return DECLINE_TOKEN in text or bool(_DECLINE_WORDS.search(text))
 
 
 class Engine:
@@ -86,11 +79,16 @@ class Engine:
             return "extractive (no LLM)"
         return str(self.llm.metadata.model_name)
 
+    def standalone(self, question: str, history: Sequence[Turn] = ()) -> str:
+        """The question rewritten to stand on its own when it leans on the conversation."""
+        return standalone_question(question.strip(), history, self.llm)
+
     def retrieve(self, question: str, history: Sequence[Turn] = ()) -> list[Passage]:
         """The passages for a question in its conversation, best first."""
         from askconvergence.retrieve import to_passages
 
-        return to_passages(self.retriever.retrieve(retrieval_query(question, history)))
+        query = self.standalone(question, history) if history else question
+        return to_passages(self.retriever.retrieve(query))
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """A complete answer (the last event of :meth:`stream`)."""
@@ -107,45 +105,69 @@ class Engine:
             raise ValueError("The question is empty.")
         start = time.perf_counter()
         language = detect_language(question)
-        passages = self.retrieve(question, history)
-        timings = {"retrieve_s": time.perf_counter() - start}
+        # A follow-up is searched for and answered as a standalone question, so the answer
+        # prompt needs no conversation (shorter prefill) and no state is kept between calls.
+        query = self.standalone(question, history) if history else question
+        timings = {"rewrite_s": time.perf_counter() - start} if query != question else {}
+        from askconvergence.retrieve import decline_score, to_passages
+
+        passages = to_passages(self.retriever.retrieve(query))
+        timings["retrieve_s"] = time.perf_counter() - start
         yield Event("citations", passages)
 
+        cfg = self.settings.retrieval
+        gate = decline_score(self.settings)
         best = max((p.score for p in passages), default=0.0)
-        if best < self.settings.retrieval.min_score:
-            log.info("Declining: best score %.3f below %.3f", best, self.settings.retrieval.min_score)
+        if best < gate:
+            log.info("Declining: best score %.3f below %.3f", best, gate)
             yield from self._decline(question, language, passages, timings, start)
             return
 
         if self.llm is None:
-            raw = extract_answer(question, passages)
+            raw = extract_answer(query, passages)
             yield Event("token", raw)
+            confirmed = True
         else:
             ticket = self.queue.join()
-            yield from (Event("queued", n) for n in ticket.positions())
-            raw = ""
-            held = True  # hold text back while it could still be the decline token
-            deltas = self._generate(question, history, passages, language, ticket)
-            for delta in deltas:
-                timings.setdefault("first_token_s", time.perf_counter() - start)
-                raw += delta
-                if held:
-                    head = raw.strip()
-                    if DECLINE_TOKEN in head:
-                        break
-                    if DECLINE_TOKEN.startswith(head):
-                        continue
-                    held = False
-                    yield Event("token", raw)
-                else:
-                    yield Event("token", delta)
-            deltas.close()  # stops generation at once when the model declined
+            try:
+                yield from (Event("queued", n) for n in ticket.positions())
+                raw = ""
+                held = True  # hold text back while it could still be the decline token
+                deltas = self._generate(query, passages, language)
+                for delta in deltas:
+                    timings.setdefault("first_token_s", time.perf_counter() - start)
+                    raw += delta
+                    if held:
+                        head = raw.strip()
+                        if DECLINE_TOKEN in head:
+                            break
+                        if DECLINE_TOKEN.startswith(head):
+                            continue
+                        held = False
+                        yield Event("token", raw)
+                    else:
+                        yield Event("token", delta)
+                deltas.close()  # stops generation at once when the model declined
+                confirmed = self._check(query, passages, language, raw)
+            finally:
+                ticket.release()  # the next request in line may start
         timings["total_s"] = time.perf_counter() - start
+        log.debug("Raw answer: %r", raw)
 
-        if DECLINE_TOKEN in raw or not raw.strip():
+        if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
             return
-        text, cited = resolve_citations(raw, passages)
+        text, cited, support = check_citations(raw, passages)
+        if not cited or max(support, default=0.0) < cfg.min_support:
+            # Nothing in the answer is backed by the passages: the model made it up.
+            log.info("Declining: answer support %s below %.2f", support, cfg.min_support)
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        if not confirmed:
+            log.info("Declining: the model did not confirm its answer %r", raw)
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        timings["total_s"] = time.perf_counter() - start
         yield Event(
             "done",
             Answer(question, text, True, cited, passages, timings, self.model_name),
@@ -163,36 +185,43 @@ class Engine:
         timings["total_s"] = time.perf_counter() - start
         yield Event("done", Answer(question, text, False, [], passages, timings, self.model_name))
 
-    def _generate(
-        self,
-        question: str,
-        history: Sequence[Turn],
-        passages: list[Passage],
-        language: str,
-        ticket: Ticket | None = None,
-    ) -> Iterator[str]:
-        assert self.llm is not None
-        try:
-            yield from self._generate_deltas(question, history, passages, language)
-        finally:
-            if ticket is not None:
-                ticket.release()  # the next request in line may start
+    def _messages(self, question: str, passages: list[Passage], language: str) -> list[Any]:
+        from llama_index.core.llms import ChatMessage, MessageRole
 
-    def _generate_deltas(
-        self, question: str, history: Sequence[Turn], passages: list[Passage], language: str
-    ) -> Iterator[str]:
+        return [
+            ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
+            ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language)),
+        ]
+
+    def _check(self, question: str, passages: list[Passage], language: str, raw: str) -> bool:
+        """False when a real answer (not a decline) is disowned by the verification turn."""
+        if not self.settings.retrieval.verify or not raw.strip() or reads_as_decline(raw):
+            return True
+        text, cited, support = check_citations(raw, passages)
+        if not cited or max(support, default=0.0) < self.settings.retrieval.min_support:
+            return True  # declined anyway; no need to ask
+        return self._confirmed(question, passages, language, raw)
+
+    def _confirmed(self, question: str, passages: list[Passage], language: str, raw: str) -> bool:
+        """Ask the model, in one more short turn, whether its answer is stated in the passages.
+
+        The conversation so far is the prompt it just answered, so llama.cpp reuses its cache
+        and only the answer and this question are new: well under a second on a CPU.
+        """
         from llama_index.core.llms import ChatMessage, MessageRole
 
         assert self.llm is not None
-        messages = [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT)]
-        for turn in list(history)[-4:]:
-            content = _MARKERS.sub("", turn.content)
-            role = MessageRole.USER if turn.role == "user" else MessageRole.ASSISTANT
-            messages.append(ChatMessage(role=role, content=content))
-        messages.append(
-            ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language))
-        )
-        responses = self.llm.stream_chat(messages)
+        messages = [
+            *self._messages(question, passages, language),
+            ChatMessage(role=MessageRole.ASSISTANT, content=raw),
+            ChatMessage(role=MessageRole.USER, content=VERIFY_PROMPT),
+        ]
+        reply = self.llm.chat(messages, max_tokens=3).message.content or ""
+        return not reply.strip().upper().startswith("NO")
+
+    def _generate(self, question: str, passages: list[Passage], language: str) -> Iterator[str]:
+        assert self.llm is not None
+        responses = self.llm.stream_chat(self._messages(question, passages, language))
         try:
             for response in responses:
                 if response.delta:

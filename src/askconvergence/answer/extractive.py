@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from askconvergence.answer.citations import overlap
+from askconvergence.answer.citations import support
 from askconvergence.answer.types import Passage
 
 __all__ = ["extract_answer", "split_sentences"]
@@ -20,16 +20,16 @@ def split_sentences(text: str) -> list[str]:
 
 
 def extract_answer(
-    question: str, passages: Sequence[Passage], max_sentences: int = 2, min_overlap: float = 0.15
+    question: str, passages: Sequence[Passage], max_sentences: int = 2, min_overlap: float = 0.3
 ) -> str:
-    """Pick the sentences that share most words with the question; cite each one.
+    """Pick the sentences that share most content words with the question; cite each one.
 
     Returns ``""`` (a decline) when no sentence shares enough of the question's words.
     """
     scored = []
     for rank, passage in enumerate(passages):
         for sentence in split_sentences(passage.text):
-            shared = overlap(question, sentence)
+            shared = support(question, sentence)
             if shared < min_overlap:
                 continue
             # Word overlap with the question, nudged towards better-ranked passages.

@@ -7,13 +7,13 @@ import re
 __all__ = ["detect_language"]
 
 _DUTCH = set(
-    "de het een en van is zijn wat wie waar wanneer waarom hoe welke welk hoeveel niet ook"
+    "de het een en van is zijn wat wie waar wanneer waarom hoe welke welk hoeveel niet ook"  # noqa: SIM905
     " voor met op aan bij door naar uit over dat dit die deze er om te tot wordt worden"
     " kan kun kunt heeft hebben hun haar zij ze wij we jullie ik je u als maar nog al"
     " instellingen samen binnen waarvoor waarmee onderzoek zorg bedrijf gebaseerd".split()
 )
 _ENGLISH = set(
-    "the a an and of is are was were what who where when why how which many much not also"
+    "the a an and of is are was were what who where when why how which many much not also"  # noqa: SIM905
     " for with on at by to from about that this these those it its their they he she we you"
     " does do did has have be been can will would".split()
 )

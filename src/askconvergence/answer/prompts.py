@@ -1,4 +1,7 @@
-"""Prompt building (pure functions). The system prompt never changes, so llama.cpp reuses its cache."""
+"""Prompt building (pure functions).
+
+The system prompt never changes, so llama.cpp reuses its cache for it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections.abc import Sequence
 
 from askconvergence.answer.types import Passage
 
-__all__ = ["DECLINE_TOKEN", "SYSTEM_PROMPT", "decline_message", "user_prompt"]
+__all__ = ["DECLINE_TOKEN", "SYSTEM_PROMPT", "VERIFY_PROMPT", "decline_message", "user_prompt"]
 
 DECLINE_TOKEN = "NOT_IN_DOCUMENTS"
 
@@ -15,9 +18,8 @@ SYSTEM_PROMPT = (
     "using only the numbered passages you are given.\n"
     "Rules:\n"
     "- Use only facts stated in the passages. Never add outside knowledge.\n"
-    "- After each sentence, cite the passage it comes from with its number in square brackets, "
-    "like [1] or [2].\n"
-    f"- If the passages do not contain the answer, reply with exactly: {DECLINE_TOKEN}\n"
+    "- End each sentence with the number of the passage it comes from, like [1].\n"
+    f"- If the passages do not contain the answer, reply only: {DECLINE_TOKEN}\n"
     "- Answer in one to three short sentences, in the language the user asks for."
 )
 
@@ -45,6 +47,11 @@ def user_prompt(question: str, passages: Sequence[Passage], language: str) -> st
     return (
         f"Passages:\n\n{format_passages(passages)}\n\n"
         f"Question: {question}\n"
-        f"Answer in {lang}, citing passage numbers like [1]. "
-        f"If the passages do not answer the question, reply {DECLINE_TOKEN}."
+        f"Answer in {lang}, ending each sentence with its passage number like [1]."
     )
+
+
+# Asked after an answer, in the same conversation (see Engine._confirmed).
+VERIFY_PROMPT = (
+    "Is that answer stated in the passages and does it answer the question? Reply YES or NO."
+)

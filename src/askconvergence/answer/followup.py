@@ -1,0 +1,124 @@
+"""Turning a follow-up question ("Who is its director?") into one that stands on its own."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from askconvergence.answer.prompts import SYSTEM_PROMPT
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
+__all__ = ["Turn", "heuristic_rewrite", "is_follow_up", "llm_rewrite", "standalone_question"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of the conversation so far."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+_REFERRING = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|"
+    r"there|such|the same|the latter|the former|that person|this person|"
+    r"het|hij|hem|zij|ze|hun|haar|zijn|dit|dat|deze|die|daar|daarvan|ervan|erin|hiervan|"
+    r"dezelfde|datzelfde)\b",
+    re.IGNORECASE,
+)
+_LEADING_CONNECTIVE = re.compile(r"^\s*(and|also|what about|how about|en|ook|en wat)\b", re.I)
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_WORD = re.compile(r"\w[\w&'’-]*", re.UNICODE)
+_QUESTION_WORDS = {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was",
+    "were", "does", "do", "did", "can", "the", "a", "an", "tell", "me", "about", "of",
+    "wat", "welk", "welke", "wie", "wanneer", "waar", "waarom", "hoe", "zijn",
+    "de", "het", "een", "van", "vertel", "over", "heeft", "doet",
+}  # fmt: skip
+
+
+def _user_turns(history: Sequence[Turn]) -> list[str]:
+    return [t.content for t in history if t.role == "user" and t.content.strip()]
+
+
+def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
+    """Whether a question probably leans on the conversation (a pronoun, "and ...", very short)."""
+    if not _user_turns(history):
+        return False
+    return bool(
+        _REFERRING.search(question)
+        or _LEADING_CONNECTIVE.search(question)
+        or len(question.split()) <= 4
+    )
+
+
+def _subject(question: str) -> str:
+    """What a question is about: its words minus question words ("What is Micronit?" → Micronit)."""
+    words = [w for w in _WORD.findall(question) if w.casefold() not in _QUESTION_WORDS]
+    return " ".join(words)
+
+
+def heuristic_rewrite(question: str, history: Sequence[Turn]) -> str:
+    """A search query for a follow-up without an LLM: the question plus the earlier subject."""
+    if not is_follow_up(question, history):
+        return question
+    previous = _user_turns(history)[-1]
+    subject = _subject(previous)
+    return f"{question} ({subject})" if subject else question
+
+
+_REWRITE_INSTRUCTION = (
+    "Rewrite the last question so it can be understood without the conversation: replace "
+    "words like it, its, they, that, het, hun, die with what they refer to. Keep its language. "
+    "Reply with the rewritten question only."
+)
+
+
+def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: int = 48) -> str:
+    """A standalone version of a follow-up question, written by the LLM (tiny prompt).
+
+    The system prompt is the answering one, so llama.cpp can keep it in its prompt cache.
+    Falls back to the heuristic when the model returns nothing usable.
+    """
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    lines = []
+    for turn in list(history)[-2:]:
+        text = _MARKERS.sub("", turn.content).strip()
+        words = text.split()
+        if len(words) > 40:  # a long earlier answer costs prefill time and adds little
+            text = " ".join(words[:40]) + " ..."
+        lines.append(f"{'User' if turn.role == 'user' else 'Assistant'}: {text}")
+    conversation = "\n".join(lines)
+    prompt = f"Conversation:\n{conversation}\n\nLast question: {question}\n\n{_REWRITE_INSTRUCTION}"
+    messages = [
+        ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
+        ChatMessage(role=MessageRole.USER, content=prompt),
+    ]
+    try:
+        reply = llm.chat(messages, max_tokens=max_tokens).message.content or ""
+    except Exception:  # a failing rewrite must not fail the answer
+        log.warning("Follow-up rewrite failed; using the heuristic", exc_info=True)
+        return heuristic_rewrite(question, history)
+    rewritten = reply.strip().splitlines()[0].strip().strip('"').strip() if reply.strip() else ""
+    rewritten = re.sub(r"^(rewritten question|question|vraag)\s*:\s*", "", rewritten, flags=re.I)
+    if len(rewritten.split()) < 2 or len(rewritten) > 4 * len(question) + 120:
+        return heuristic_rewrite(question, history)
+    log.info("Follow-up %r rewritten as %r", question, rewritten)
+    return rewritten
+
+
+def standalone_question(question: str, history: Sequence[Turn], llm: LLM | None) -> str:
+    """The question to search for and answer: itself, or rewritten when it is a follow-up."""
+    if not is_follow_up(question, history):
+        return question
+    if llm is None:
+        return heuristic_rewrite(question, history)
+    return llm_rewrite(question, history, llm)
