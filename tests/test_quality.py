@@ -101,6 +101,7 @@ def test_dutch_question_finds_the_english_passage(extractive_engine, question, g
 
 def test_bm25_follows_an_index_update(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.index import PassageIndex, build_index
+    from askconvergence.index.live import LiveRetriever
     from askconvergence.retrieve import HybridRetriever
 
     corpus = tmp_path / "corpus"
@@ -108,7 +109,8 @@ def test_bm25_follows_an_index_update(tmp_path: Path, embed_model) -> None:  # t
     shutil.copy(CORPUS / "mission-and-convergence-principles.md", corpus)
     settings = make_settings(tmp_path / "index", corpus_dir=corpus)
     build_index(settings, embed_model)
-    retriever = HybridRetriever(PassageIndex(settings), embed_model, top_k=2)
+    # As the engine does: a retriever that follows each published index generation.
+    retriever = LiveRetriever(settings, lambda idx: HybridRetriever(idx, embed_model, top_k=2))
     question = "What does the Zwartewaterklooster foundation fund?"
     assert not any(
         "Zwartewaterklooster" in r.node.get_content() for r in retriever.retrieve(question)
@@ -122,7 +124,7 @@ def test_bm25_follows_an_index_update(tmp_path: Path, embed_model) -> None:  # t
     build_index(settings, embed_model)
     found = retriever.retrieve(question)  # the same retriever object, after the update
     assert "Zwartewaterklooster" in found[0].node.get_content()
-    assert len(retriever.lexical().nodes) == PassageIndex(settings).count()
+    assert len(retriever.current.lexical().nodes) == PassageIndex(settings).count()
 
 
 # --- follow-ups -----------------------------------------------------------------------------

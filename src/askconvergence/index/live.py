@@ -50,6 +50,11 @@ class LiveRetriever(BaseRetriever):
         return self._active[0]
 
     @property
+    def current(self) -> BaseRetriever:
+        """The retriever of the generation queries are answered from."""
+        return self._active[1]
+
+    @property
     def generation(self) -> str:
         """Name of the generation queries are answered from."""
         return self._active[0].generation
