@@ -2,6 +2,7 @@
 trade-off table model x passages (accuracy, first-token time, total time).
 
     PYTHONPATH=src python bench/answer_bench.py overhead [--model qwen2.5-1.5b] [--top-k 3]
+    PYTHONPATH=src python bench/answer_bench.py prefix [--model qwen2.5-1.5b] [--top-k 2]
     PYTHONPATH=src python bench/answer_bench.py tradeoff [--models qwen2.5-1.5b,qwen2.5-0.5b]
         [--top-k 2,3,4] [--step 9]
 """
@@ -251,6 +252,63 @@ def tradeoff(args: argparse.Namespace) -> None:
     print(f"\n{common.machine_note()}")
 
 
+def prefix(args: argparse.Namespace) -> None:
+    """Prompt tokens the model actually evaluates per question, asked one after the other.
+
+    Load-independent evidence of the system-prompt cache: llama.cpp's own counters, plus the
+    prefill and decode speed of each call (which do depend on the machine's load).
+    """
+    import llama_cpp
+
+    base = common.settings(model=args.model)
+    llm = make_llm(base)
+    engine = engine_for(base, args.top_k, llm, PassageIndex(base), make_embed_model(base))
+    llama = llm._llama  # type: ignore[union-attr]
+    recorder = PromptRecorder(llama)
+    items = [i for i in common.subset(args.step) if not i.unanswerable and len(i.turns) == 1]
+    rows = []
+    for n, item in enumerate(items):
+        if n == 0:
+            llama.reset()  # the first question starts from an empty cache
+        llama_cpp.llama_perf_context_reset(llama.ctx)
+        answer = engine.ask(item.turns[0])
+        perf = llama_cpp.llama_perf_context(llama.ctx)
+        prompt = recorder.count()
+        rows.append(
+            [
+                item.id,
+                prompt,
+                perf.n_p_eval,
+                prompt - perf.n_p_eval,
+                perf.n_eval,
+                perf.n_p_eval / (perf.t_p_eval_ms / 1000) if perf.t_p_eval_ms else float("nan"),
+                perf.n_eval / (perf.t_eval_ms / 1000) if perf.t_eval_ms else float("nan"),
+                answer.timings.get("first_token_s", float("nan")),
+                answer.timings["total_s"],
+            ]
+        )
+        print(rows[-1], flush=True)
+    name = llm.metadata.model_name  # type: ignore[union-attr]
+    print(f"\nPrompt cache, {name}, top_k={args.top_k}, questions asked one after the other")
+    print(
+        common.table(
+            [
+                "item",
+                "prompt tok",
+                "evaluated tok",
+                "reused tok",
+                "answer tok",
+                "prefill tok/s",
+                "decode tok/s",
+                "1st token s",
+                "total s",
+            ],
+            rows,
+        )
+    )
+    print(f"\n{common.machine_note()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -260,12 +318,16 @@ def main() -> None:
     o.add_argument("--model", default="qwen2.5-1.5b")
     o.add_argument("--top-k", type=int, default=common.settings().retrieval.top_k)
     o.add_argument("--step", type=int, default=9)
+    p = sub.add_parser("prefix")
+    p.add_argument("--model", default="qwen2.5-1.5b")
+    p.add_argument("--top-k", type=int, default=common.settings().retrieval.top_k)
+    p.add_argument("--step", type=int, default=22)
     t = sub.add_parser("tradeoff")
     t.add_argument("--models", default="qwen2.5-1.5b,qwen2.5-0.5b")
     t.add_argument("--top-k", default="2,3,4")
     t.add_argument("--step", type=int, default=9)
     args = parser.parse_args()
-    {"overhead": overhead, "tradeoff": tradeoff}[args.cmd](args)
+    {"overhead": overhead, "prefix": prefix, "tradeoff": tradeoff}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,10 @@ class LlamaCppChat(CustomLLM):
             n_threads=self.n_threads,
             n_threads_batch=self.n_threads,
             n_batch=512,
+            # llama.cpp repacks the Q4 weights for the CPU into memory of its own; with mmap the
+            # file's pages stay resident too. Reading the file instead measured 1.17 GB resident
+            # for the 1.5B model against 1.76 GB with mmap (bench/README.md, BENCHMARKS.md).
+            use_mmap=False,
             verbose=False,
         )
 
