@@ -284,3 +284,13 @@ def test_real_model_answers_a_dutch_follow_up_in_dutch(
     assert answer.grounded and "Enschede" in answer.answer, answer.answer
     assert detect_language(answer.answer) == "nl"
     assert answer.citations and all(f"[{p.n}]" in answer.answer for p in answer.citations)
+
+
+def test_spread_picks_items_from_every_part_of_the_set() -> None:
+    from askconvergence.evaluation import spread
+
+    items = load_items(OWN_SET)
+    picked = spread(items, 10)
+    assert len(picked) == 10 and len({i.id for i in picked}) == 10
+    assert picked[0] is items[0] and picked[-1] in items[-len(items) // 10 :]
+    assert spread(items[:3], 10) == items[:3]

@@ -211,6 +211,7 @@ def run_server(settings: Settings) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--limit", type=int, help="Only the first N items.")
+@click.option("--sample", type=int, help="Only N items spread evenly over the file (every kind).")
 @click.option(
     "--no-baseline",
     is_flag=True,
@@ -218,7 +219,12 @@ def run_server(settings: Settings) -> None:
 )
 @click.pass_context
 def eval_cmd(
-    ctx: click.Context, file: Path, as_json: bool, limit: int | None, no_baseline: bool
+    ctx: click.Context,
+    file: Path,
+    as_json: bool,
+    limit: int | None,
+    sample: int | None,
+    no_baseline: bool,
 ) -> None:
     """Score the chat on a question set FILE (JSONL) and print a table and a line per item.
 
@@ -230,14 +236,17 @@ def eval_cmd(
     Examples:
       askconvergence eval ../shared/eval/dev.jsonl
       askconvergence eval eval/questions.jsonl --limit 10 --no-baseline
+      askconvergence eval eval/questions.jsonl --sample 40
       askconvergence --backend extractive eval eval/questions.jsonl --json
     """
-    from askconvergence.evaluation import load_items, run_eval, side_by_side
+    from askconvergence.evaluation import load_items, run_eval, side_by_side, spread
 
     try:
         items = load_items(file)[:limit]
     except ValueError as exc:
         _fail(str(exc))
+    if sample:
+        items = spread(items, sample)
     engine, baseline = _eval_systems(_settings(ctx), with_baseline=not no_baseline)
 
     def progress(result: Any) -> None:

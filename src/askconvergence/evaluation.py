@@ -28,6 +28,7 @@ __all__ = [
     "run_eval",
     "score_item",
     "side_by_side",
+    "spread",
 ]
 
 _SPACE = re.compile(r"\s+")
@@ -73,6 +74,13 @@ def load_items(path: Path) -> list[EvalItem]:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{number}: not a valid question item ({exc})") from exc
     return items
+
+
+def spread(items: Sequence[EvalItem], n: int) -> list[EvalItem]:
+    """``n`` items spread evenly over a question set (sets are grouped by kind, so all kinds)."""
+    if n >= len(items):
+        return list(items)
+    return [items[(i * len(items)) // n] for i in range(n)]
 
 
 @dataclass

@@ -94,6 +94,7 @@ class LexicalIndex:
     def __init__(self, nodes: Sequence[BaseNode]) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
         self.nodes = list(nodes)
         self._bm25 = bm25s.BM25()
         corpus = [lexical_tokens(_node_text(n)) for n in self.nodes]
