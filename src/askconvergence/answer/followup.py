@@ -111,6 +111,11 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
     rewritten = re.sub(r"^(rewritten question|question|vraag)\s*:\s*", "", rewritten, flags=re.I)
     if len(rewritten.split()) < 2 or len(rewritten) > 4 * len(question) + 120:
         return heuristic_rewrite(question, history)
+    # A small model sometimes resolves "it" to the wrong thing; keep the earlier subject in the
+    # query when the rewrite lost every word of it, so retrieval still finds what was meant.
+    subject = _subject(_user_turns(history)[-1])
+    if subject and not any(w.casefold() in rewritten.casefold() for w in subject.split()):
+        rewritten = f"{rewritten} ({subject})"
     log.info("Follow-up %r rewritten as %r", question, rewritten)
     return rewritten
 
