@@ -117,10 +117,10 @@ def main() -> None:
     raw_second = encode(texts[half:])
     raw_s, raw_cpu = raw_first[0] + raw_second[0], raw_first[1] + raw_second[1]
 
-    def timed(label: str) -> tuple[str, float, IndexStats]:
-        t = time.perf_counter()
+    def timed(label: str) -> tuple[str, float, float, IndexStats]:
+        t, cpu = time.perf_counter(), time.process_time()
         stats = build_index(settings, embed_model)
-        return label, time.perf_counter() - t, stats
+        return label, time.perf_counter() - t, time.process_time() - cpu, stats
 
     rows = [timed("no-change update")]
     victim = corpus / "part-07" / "doc-00007.md"
@@ -150,9 +150,12 @@ def main() -> None:
         f"(CPU {full_cpu / raw_cpu - 1:+.1%}) | | at most +15% |"
     )
     targets = {"no-change update": "at most 5 s", "one edited document": "at most 2 s"}
-    for label, seconds, stats in rows:
+    for label, seconds, cpu_s, stats in rows:
         work_done = f"{stats.added} added, {stats.deleted} removed, {stats.embedded} embedded"
-        print(f"| {label} | {seconds:.2f} s | {work_done} | {targets.get(label, '')} |")
+        print(
+            f"| {label} | {seconds:.2f} s (CPU {cpu_s:.2f} s) | {work_done} | "
+            f"{targets.get(label, '')} |"
+        )
     print()
     print("Full build by stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
     if not args.workdir:

@@ -73,9 +73,19 @@ class CorpusFile:
     """A supported file under the corpus and the hash of its bytes (with its sidecar's)."""
 
     doc_id: str
-    path: Path
-    sidecar: Path | None
+    location: str
+    sidecar_location: str | None
     digest: str
+
+    @property
+    def path(self) -> Path:
+        """The file."""
+        return Path(self.location)
+
+    @property
+    def sidecar(self) -> Path | None:
+        """Its metadata sidecar, if there is one."""
+        return Path(self.sidecar_location) if self.sidecar_location else None
 
 
 def scan_corpus(corpus_dir: Path) -> list[CorpusFile]:
@@ -88,40 +98,46 @@ def scan_corpus(corpus_dir: Path) -> list[CorpusFile]:
         raise FileNotFoundError(
             f"Corpus folder {corpus_dir} does not exist; set ASKCONV_CORPUS_DIR or --corpus."
         )
+    # Plain strings rather than Path objects: this runs over every file on every update.
+    top = os.fspath(corpus_dir)
     found: list[CorpusFile] = []
-    for root, dirs, names in os.walk(corpus_dir):
+    for root, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel = os.path.relpath(root, top).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
         present = set(names)
-        for name in sorted(names):
-            path = Path(root) / name
-            if _ignored(path, corpus_dir):
+        for name in names:
+            if _ignored(name, at_top=not prefix):
                 continue
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                log.warning("Skipping %s: unsupported file type %s", path, path.suffix or "(none)")
+            location = os.path.join(root, name)
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix not in SUPPORTED_SUFFIXES:
+                log.warning("Skipping %s: unsupported file type %s", location, suffix or "(none)")
                 continue
-            sidecar = next(
-                (path.with_name(name + s) for s in SIDECAR_SUFFIXES if name + s in present), None
-            )
-            digest = hashlib.sha256()
+            sidecar = next((name + s for s in SIDECAR_SUFFIXES if name + s in present), None)
+            sidecar_location = os.path.join(root, sidecar) if sidecar else None
             try:
-                digest.update(path.read_bytes())
-                if sidecar is not None:
-                    digest.update(b"\x00sidecar\x00" + sidecar.read_bytes())
+                digest = hashlib.sha256(_read(location))
+                if sidecar_location is not None:
+                    digest.update(b"\x00sidecar\x00" + _read(sidecar_location))
             except OSError as exc:
-                log.warning("Skipping %s: cannot read it (%s)", path, exc)
+                log.warning("Skipping %s: cannot read it (%s)", location, exc)
                 continue
-            doc_id = path.relative_to(corpus_dir).as_posix()
-            found.append(CorpusFile(doc_id, path, sidecar, digest.hexdigest()))
+            found.append(CorpusFile(prefix + name, location, sidecar_location, digest.hexdigest()))
     return sorted(found, key=lambda f: f.doc_id)
 
 
-def _ignored(path: Path, corpus_dir: Path) -> bool:
-    name = path.name
+def _read(location: str) -> bytes:
+    with open(location, "rb") as fh:
+        return fh.read()
+
+
+def _ignored(name: str, at_top: bool) -> bool:
     if name.startswith(".") or name.startswith("~$") or name.endswith("~"):
         return True  # hidden files, editor backups and Office lock files
     if name.lower().endswith(SIDECAR_SUFFIXES):
         return True
-    return name == "README.md" and path.parent == corpus_dir
+    return at_top and name == "README.md"
 
 
 def read_document(file: CorpusFile) -> SourceDocument:
