@@ -299,3 +299,42 @@ def test_spread_picks_items_from_every_part_of_the_set() -> None:
     assert len(picked) == 10 and len({i.id for i in picked}) == 10
     assert picked[0] is items[0] and picked[-1] in items[-len(items) // 10 :]
     assert spread(items[:3], 10) == items[:3]
+
+
+def test_numbers_in_no_passage_are_invented() -> None:
+    from askconvergence.answer.citations import invented_numbers
+
+    passages = [_p(1, "More than a hundred patients carry it; 135,000 staff are lacking by 2030.")]
+    assert invented_numbers("The fee is 10,000 euros per year [1].", passages) == {"10000"}
+    assert invented_numbers("Het tekort is 135.000 in 2030 [1].", passages) == set()
+    assert invented_numbers("About 100 patients [1].", passages) == set()  # "hundred"
+    assert invented_numbers("Type 2 [1].", passages, question="Type 2 diabetes?") == set()
+
+
+def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    from askconvergence.answer.followup import llm_rewrite
+
+    class Fixed(CustomLLM):  # a model that always gives the same (wrong-subject) rewrite
+        reply: str = ""
+
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata()
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            return CompletionResponse(text=self.reply)
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            yield CompletionResponse(text=self.reply)
+
+    history = [Turn("user", "Wat is Micronit?"), Turn("assistant", "Een chipbedrijf [1].")]
+    good = llm_rewrite(
+        "Waar is het gevestigd?", history, Fixed(reply="Waar is Micronit gevestigd?")
+    )
+    assert good == "Waar is Micronit gevestigd?"
+    lost = llm_rewrite(
+        "Waar is het gevestigd?", history, Fixed(reply="Waar is het systeem gevestigd?")
+    )
+    assert "Micronit" in lost

@@ -19,6 +19,7 @@ __all__ = [
     "check_citations",
     "cited_numbers",
     "clean_markers",
+    "invented_numbers",
     "overlap",
     "resolve_citations",
     "split_answer",
@@ -119,6 +120,39 @@ def _split(text: str) -> list[tuple[str, str]]:
         last = match.end()
     parts.append((text[last:], ""))
     return [(p.strip(), sep) for p, sep in parts if p.strip()]
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# Numbers a passage may write in words (English and Dutch).
+_NUMBER_WORDS = {
+    "1": ("one", "een"), "2": ("two", "twee"), "3": ("three", "drie"), "4": ("four", "vier"),
+    "5": ("five", "vijf"), "6": ("six", "zes"), "7": ("seven", "zeven"), "8": ("eight", "acht"),
+    "9": ("nine", "negen"), "10": ("ten", "tien"), "12": ("twelve", "twaalf"),
+    "20": ("twenty", "twintig"), "30": ("thirty", "dertig"), "50": ("fifty", "vijftig"),
+    "100": ("hundred", "honderd"), "1000": ("thousand", "duizend"),
+}  # fmt: skip
+
+
+def _numbers(text: str) -> set[str]:
+    return set(_NUMBER.findall(_fold_digits(_MARKER.sub("", text))))
+
+
+def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
+    """Numbers in an answer that neither the passages nor the question contain.
+
+    A small model's inventions are most often numbers (a fee, a count, a date), and a number
+    survives translation, so this check works for Dutch answers to English passages too.
+    """
+    known = _numbers(question)
+    words: set[str] = set()
+    for passage in passages:
+        known |= _numbers(passage.text)
+        words |= set(_WORD.findall(passage.text.lower()))
+    return {
+        n
+        for n in _numbers(answer) - known
+        if not any(w in words for w in _NUMBER_WORDS.get(n, ()))
+    }
 
 
 def split_answer(text: str) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from askconvergence.answer.citations import check_citations
+from askconvergence.answer.citations import check_citations, invented_numbers
 from askconvergence.answer.extractive import extract_answer
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language
@@ -161,6 +161,11 @@ class Engine:
         if not cited or max(support, default=0.0) < cfg.min_support:
             # Nothing in the answer is backed by the passages: the model made it up.
             log.info("Declining: answer support %s below %.2f", support, cfg.min_support)
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        invented = invented_numbers(raw, passages, query)
+        if invented:
+            log.info("Declining: numbers %s are in no passage", sorted(invented))
             yield from self._decline(question, language, passages, timings, start)
             return
         if not confirmed:

@@ -65,6 +65,11 @@ def _subject(question: str) -> str:
     return " ".join(words)
 
 
+def _shares_a_word(a: str, b: str) -> bool:
+    words_b = {w.casefold() for w in _WORD.findall(b) if len(w) > 2}
+    return any(w.casefold() in words_b for w in _WORD.findall(a) if len(w) > 2)
+
+
 def heuristic_rewrite(question: str, history: Sequence[Turn]) -> str:
     """A search query for a follow-up without an LLM: the question plus the earlier subject."""
     if not is_follow_up(question, history):
@@ -111,11 +116,12 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
     rewritten = re.sub(r"^(rewritten question|question|vraag)\s*:\s*", "", rewritten, flags=re.I)
     if len(rewritten.split()) < 2 or len(rewritten) > 4 * len(question) + 120:
         return heuristic_rewrite(question, history)
-    # A small model sometimes resolves "it" to the wrong thing; keep the earlier subject in the
-    # query when the rewrite lost every word of it, so retrieval still finds what was meant.
+    # A rewrite that names nothing from the earlier question did not resolve the reference
+    # (the small model sometimes guesses another subject): keep the earlier subject in it.
     subject = _subject(_user_turns(history)[-1])
-    if subject and not any(w.casefold() in rewritten.casefold() for w in subject.split()):
-        rewritten = f"{rewritten} ({subject})"
+    if subject and not _shares_a_word(rewritten, subject):
+        log.info("Rewrite %r lost the subject %r; adding it", rewritten, subject)
+        return f"{rewritten} ({subject})"
     log.info("Follow-up %r rewritten as %r", question, rewritten)
     return rewritten
 
