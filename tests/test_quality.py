@@ -311,6 +311,25 @@ def test_numbers_in_no_passage_are_invented() -> None:
     assert invented_numbers("Type 2 [1].", passages, question="Type 2 diabetes?") == set()
 
 
+def test_names_in_no_passage_are_invented() -> None:
+    from askconvergence.answer.citations import invented_names
+
+    passages = [
+        _p(1, "Chris Doomernik, director of Health Valley, explains. Micronit is in Enschede.")
+    ]
+    question = "Wie is de directeur van MedTech Twente?"
+    # A made-up person is caught; words of the question and the passages are not.
+    assert invented_names(
+        "De directeur van MedTech Twente is Jan Vermeer [1].", passages, question
+    ) == {"Jan", "Vermeer"}
+    assert (
+        invented_names("Chris Doomernik leidt Health Valley in Nederland [1].", passages) == set()
+    )
+    # "Universiteit" finds "University" by its first five letters.
+    uni = [_p(2, "Flux Robotics is a spin-off of the University of Twente.")]
+    assert invented_names("Het is een spin-off van de Universiteit Twente [2].", uni) == set()
+
+
 def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 

@@ -172,6 +172,11 @@ class HybridRetriever(BaseRetriever):
                 log.info("BM25 index (re)built over %d chunks", len(nodes))
             return self._lexical
 
+    def warm(self) -> None:
+        """Build the keyword index and embed one query now, so the first question is fast."""
+        self.lexical()
+        self.embed_model.get_query_embedding("warm up")
+
     def _dense(self, embedding: list[float], ids: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of the query to the named chunks (exact, from stored vectors)."""
         if not ids:
@@ -229,7 +234,7 @@ def decline_score(settings: Settings) -> float:
 
 def make_retriever(
     index: PassageIndex, embed_model: BaseEmbedding, settings: Settings, top_k: int | None = None
-) -> BaseRetriever:
+) -> HybridRetriever:
     """The hybrid (dense + BM25) retriever configured by ``settings.retrieval``."""
     cfg = settings.retrieval
     return HybridRetriever(

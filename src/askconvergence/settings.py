@@ -69,6 +69,12 @@ class RetrievalSettings(BaseModel):
         description="Below this best cosine similarity the chat declines without asking the LLM; "
         "unset: the embedder's own (0.80 for multilingual-e5-small, 0.30 for MiniLM).",
     )
+    prompt_words: int | None = Field(
+        None,
+        description="Words of passage text the LLM reads: the passages' sentences that bear on "
+        "the question, best first, up to this many (0 = whole passages). Unset: 150 for the "
+        "local model (its prompt reading speed sets the wait for the first word), 0 otherwise.",
+    )
     candidates: int = Field(
         20, description="Candidates taken from each of dense and BM25 search before fusing."
     )

@@ -19,6 +19,7 @@ __all__ = [
     "check_citations",
     "cited_numbers",
     "clean_markers",
+    "invented_names",
     "invented_numbers",
     "overlap",
     "resolve_citations",
@@ -149,9 +150,7 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
         known |= _numbers(passage.text)
         words |= set(_WORD.findall(passage.text.lower()))
     return {
-        n
-        for n in _numbers(answer) - known
-        if not any(w in words for w in _NUMBER_WORDS.get(n, ()))
+        n for n in _numbers(answer) - known if not any(w in words for w in _NUMBER_WORDS.get(n, ()))
     }
 
 
@@ -202,3 +201,52 @@ def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list
     """Check an answer's markers and return it with its sources (see :func:`check_citations`)."""
     fixed, sources, _ = check_citations(text, passages)
     return fixed, sources
+
+
+# A capitalised word inside a sentence (not its first word) is most often a name.
+_CAPITALISED = re.compile(r"(?<=[\w,;:)\]] )([A-ZÀ-Ý][\w&'’-]{2,})")
+# Dutch forms of names the passages write in English, which a Dutch answer may use.
+_NAME_FORMS = {
+    "nederland": "netherlands", "nederlandse": "dutch", "nederlanders": "dutch",
+    "fins": "finnish", "finse": "finnish", "finland": "finland", "europa": "europe",
+    "europese": "european", "engels": "english", "universiteit": "university",
+}  # fmt: skip
+
+
+# Names of countries and languages an answer may add when it restates a passage ("Twente, in
+# the Netherlands"); not inventions worth declining over.
+_COMMON_NAMES = frozenset({*_NAME_FORMS, *_NAME_FORMS.values(), "europe", "english"})
+
+
+def invented_names(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
+    """Capitalised words inside the answer's sentences that neither the passages nor the
+    question contain: names the model made up ("the director is Jan de Vries").
+
+    A word counts as found when one of its stems, or its first five letters, occur in a
+    passage (so "Universiteit" finds "University"); sentence-initial words are skipped.
+    """
+    text = _MARKER.sub("", answer)
+    known = set(_WORD.findall(_fold(question)))
+    keys = [_passage_keys(p.text) for p in passages]
+    invented = set()
+    for match in _CAPITALISED.finditer(text):
+        word = match.group(1)
+        folded = _fold(word)
+        if folded in known or folded in _COMMON_NAMES:
+            continue
+        candidates = {folded, _NAME_FORMS.get(folded, folded)}
+        if not any(_found(c, stems, prefixes) for c in candidates for stems, prefixes in keys):
+            invented.add(word)
+    return invented
+
+
+def _fold(text: str) -> str:
+    from askconvergence.retrieve import _fold as fold
+
+    return fold(text)
+
+
+def _found(word: str, stems: frozenset[str], prefixes: frozenset[str]) -> bool:
+    from askconvergence.retrieve import lexical_tokens
+
+    return bool(set(lexical_tokens(word)) & stems) or (len(word) >= 5 and word[:5] in prefixes)

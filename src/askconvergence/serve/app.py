@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from askconvergence.serve.security import SizeLimitMiddleware, frame_ancestors
@@ -69,17 +68,14 @@ def create_app(
 
     slot = EngineSlot(engine)
     ctx = ServeContext(settings, slot)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        slot.load_in_background(load or (lambda: load_engine(settings)))
-        yield
+    # Start loading the index and models now, so they load while the web app (Gradio is the
+    # slowest import) is put together and the server starts.
+    slot.load_in_background(load or (lambda: load_engine(settings)))
 
     app = FastAPI(
         title="askconvergence",
         version="0.1.0",
         description=DESCRIPTION,
-        lifespan=lifespan,
     )
     app.state.askconv = ctx
     # New routers go in this tuple (or ``routers``): they must be included before the Gradio

@@ -65,11 +65,17 @@ class EngineSlot:
 
         def run() -> None:
             try:
-                self.set(load())
+                engine = load()
+                self.set(engine)
                 log.info("The chat is ready")
             except Exception as exc:  # the message is shown by /healthz and the API
                 log.error("Loading the chat failed: %s", exc, exc_info=log.isEnabledFor(10))
                 self._error = str(exc) or type(exc).__name__
+                return
+            try:
+                engine.warm()  # after "ready": a question asked meanwhile just waits its turn
+            except Exception:
+                log.warning("Warming the model's prompt cache failed", exc_info=True)
 
         self._thread = threading.Thread(target=run, name="askconv-engine-load", daemon=True)
         self._thread.start()

@@ -1,0 +1,209 @@
+"""Tight prompts: the sentences of the retrieved passages that bear on the question, in a budget.
+
+On a 2-core CPU the local model reads a prompt at about 50-90 tokens a second, so every
+sentence given to it costs the user time before the first word. The passages are retrieved as
+whole chunks (that is what the user sees as sources), but the model gets only their best
+sentences: scored by the embedder (query against sentence, so a Dutch question finds an
+English sentence) plus the share of the question's key terms the sentence holds, and taken
+best first until the word budget is spent. A sentence that starts by pointing back ("She",
+"It", "Dit") brings the sentence before it, so the model knows who is meant.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from askconvergence.answer.types import Passage
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+__all__ = ["ExcerptSelector", "choose_sentences", "split_sentences"]
+
+log = logging.getLogger(__name__)
+
+# A sentence ends at . ! ? followed by space and a capital, digit or quote, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý\"“‘(])|\s*\n+\s*")
+_POINTS_BACK = re.compile(
+    r"^(he|she|it|its|they|their|this|these|those|that|there|such|the latter|"
+    r"hij|zij|ze|het|dit|deze|die|daar|hun|haar|zijn)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Fragments shorter than this (headings, list labels) are joined to the sentence after them.
+_MIN_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage: which passage (index into the list), where in it, its text."""
+
+    passage: int
+    position: int
+    text: str
+
+    @property
+    def words(self) -> int:
+        """Length in words (the budget's unit)."""
+        return len(self.text.split())
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a passage, with short fragments (headings) joined to the next one."""
+    pieces = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    out: list[str] = []
+    carry = ""
+    for piece in pieces:
+        joined = f"{carry} {piece}".strip() if carry else piece
+        if len(joined.split()) < _MIN_WORDS:
+            carry = joined
+            continue
+        out.append(joined)
+        carry = ""
+    if carry:
+        if out:
+            out[-1] = f"{out[-1]} {carry}"
+        else:
+            out.append(carry)
+    return out
+
+
+def choose_sentences(
+    sentences: Sequence[Sentence], scores: Sequence[float], budget_words: int
+) -> set[int]:
+    """Indices of the sentences to keep: best first within the budget, with the sentence
+    before any that points back, and always the best sentence of the first passage."""
+    order = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
+    chosen: set[int] = set()
+    used = 0
+    first = [i for i in order if sentences[i].passage == 0]
+    for rank, i in enumerate(first[:1] + [i for i in order if i not in first[:1]]):
+        group = [i]
+        s = sentences[i]
+        before = sentences[i - 1] if i > 0 else None
+        if (
+            before is not None
+            and (before.passage, before.position) == (s.passage, s.position - 1)
+            and _POINTS_BACK.match(s.text)
+            and i - 1 not in chosen
+        ):
+            group.insert(0, i - 1)
+        cost = sum(sentences[j].words for j in group if j not in chosen)
+        if rank > 0 and used + cost > budget_words:
+            continue
+        chosen.update(group)
+        used += cost
+        if used >= budget_words:
+            break
+    return chosen
+
+
+class ExcerptSelector:
+    """Shortens passages to their sentences that bear on the query, within ``budget_words``.
+
+    Sentence vectors are kept in memory (least recently used dropped first), so a chunk that
+    answers many questions is split and embedded once.
+    """
+
+    def __init__(
+        self,
+        embed_model: BaseEmbedding,
+        budget_words: int = 150,
+        lexical_weight: float = 2.0,
+        rank_weight: float = 1.0,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.embed_model = embed_model
+        self.budget_words = budget_words
+        self.lexical_weight = lexical_weight
+        self.rank_weight = rank_weight
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def _vectors(self, texts: Sequence[str]) -> list[list[float]]:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            fresh = self.embed_model.get_text_embedding_batch(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._cache[text] = vector
+        with self._lock:
+            out = []
+            for text in texts:
+                self._cache.move_to_end(text)
+                out.append(self._cache[text])
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return out
+
+    def scores(
+        self, query: str, sentences: Sequence[Sentence], titles: Sequence[str] = ()
+    ) -> list[float]:
+        """Per sentence: z-scored cosine similarity to the query, plus the share of the query's
+        key terms it holds, plus a bonus for the rank of its passage (the retriever saw the
+        whole chunk, which a sentence alone does not show)."""
+        from askconvergence.retrieve import _zscores, content_terms, lexical_tokens
+
+        q = self.embed_model.get_query_embedding(query)
+        q_norm = sum(x * x for x in q) ** 0.5 or 1.0
+        cosines = []
+        # The title tells the embedder what "it" and "they" in a sentence are about.
+        texts = [
+            f"{titles[s.passage]}: {s.text}" if s.passage < len(titles) else s.text
+            for s in sentences
+        ]
+        for v in self._vectors(texts):
+            v_norm = sum(x * x for x in v) ** 0.5 or 1.0
+            cosines.append(sum(a * b for a, b in zip(q, v, strict=True)) / (q_norm * v_norm))
+        # Key terms weigh by how rare they are among these sentences: "coalitions" says more
+        # about which sentence answers than "health" does.
+        keys = [set(lexical_tokens(term)) for term in dict.fromkeys(content_terms(query))]
+        stems = [set(lexical_tokens(s.text)) for s in sentences]
+        weights = [
+            math.log(1 + len(sentences) / (1 + sum(bool(k & st) for st in stems))) for k in keys
+        ]
+        total = sum(weights) or 1.0
+        shares = [
+            sum(w for k, w in zip(keys, weights, strict=True) if k & st) / total for st in stems
+        ]
+        return [
+            z + self.lexical_weight * share + self.rank_weight / (s.passage + 1)
+            for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)
+        ]
+
+    def select(self, query: str, passages: Sequence[Passage]) -> list[Passage]:
+        """The passages as the model should see them: only chosen sentences, numbers unchanged;
+        passages left with no sentence are dropped. Short inputs are returned whole."""
+        total = sum(len(p.text.split()) for p in passages)
+        if self.budget_words <= 0 or total <= self.budget_words:
+            return list(passages)
+        # Neighbouring chunks overlap: a sentence is read once, in the best passage holding it.
+        seen: set[str] = set()
+        sentences = []
+        for pi, p in enumerate(passages):
+            for si, text in enumerate(split_sentences(p.text)):
+                if text not in seen:
+                    seen.add(text)
+                    sentences.append(Sentence(pi, si, text))
+        scores = self.scores(query, sentences, [p.title for p in passages])
+        chosen = choose_sentences(sentences, scores, self.budget_words)
+        out = []
+        for pi, passage in enumerate(passages):
+            kept = [s for i, s in enumerate(sentences) if s.passage == pi and i in chosen]
+            if not kept:
+                continue
+            parts = [kept[0].text]
+            for before, s in zip(kept, kept[1:], strict=False):
+                parts.append(s.text if s.position == before.position + 1 else f"... {s.text}")
+            out.append(replace(passage, text=" ".join(parts)))
+        log.debug("Excerpts: %d of %d words", sum(len(p.text.split()) for p in out), total)
+        return out

@@ -1,0 +1,78 @@
+"""Tight prompts: the model reads only the passages' sentences that bear on the question."""
+
+from __future__ import annotations
+
+from askconvergence.answer.excerpts import (
+    ExcerptSelector,
+    Sentence,
+    choose_sentences,
+    split_sentences,
+)
+from askconvergence.answer.types import Passage
+from askconvergence.settings import Settings
+
+
+def test_split_sentences_joins_headings_to_the_next_sentence() -> None:
+    text = "About us\nTU Delft and Erasmus MC work together. It started in 2019 with a pact! Done"
+    assert split_sentences(text) == [
+        "About us TU Delft and Erasmus MC work together.",
+        "It started in 2019 with a pact! Done",
+    ]
+
+
+def test_choose_sentences_keeps_the_budget_and_the_sentence_pointed_back_to() -> None:
+    sentences = [
+        Sentence(0, 0, "Micronit is a company in Enschede that makes chips."),
+        Sentence(0, 1, "It makes lab-on-a-chip devices for many kinds of customers."),
+        Sentence(1, 0, "Flux Robotics builds surgical robots in the east of the country."),
+        Sentence(1, 1, "Unrelated words about something else entirely, five more words here."),
+    ]
+    chosen = choose_sentences(sentences, [0.1, 3.0, 1.0, -1.0], budget_words=22)
+    # The best sentence starts with "It", so the one it points back to comes along; the
+    # third would break the budget; the last is worst.
+    assert chosen == {0, 1}
+    # The best sentence of the first passage is kept even when it alone is over budget.
+    assert choose_sentences(sentences, [0.5, 0.2, 3.0, 2.0], budget_words=5) == {0}
+
+
+def _passages(settings: Settings, embed_model, question: str) -> list[Passage]:  # type: ignore[no-untyped-def]
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever, to_passages
+
+    retriever = make_retriever(PassageIndex(settings), embed_model, settings)
+    return to_passages(retriever.retrieve(question))
+
+
+def test_selector_keeps_the_answer_sentence_within_budget(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
+    question = "Around which themes has Health Hub Utrecht built working coalitions?"
+    passages = _passages(built_settings, embed_model, question)
+    selector = ExcerptSelector(embed_model, budget_words=120)
+    given = selector.select(question, passages)
+
+    words = sum(len(p.text.split()) for p in given)
+    assert words < sum(len(p.text.split()) for p in passages)
+    assert words <= 120 + max(len(s.split()) for p in passages for s in split_sentences(p.text))
+    assert any("neighborhood focused prevention" in p.text for p in given)
+    # Numbers are kept so citations still point at the retrieved passages.
+    by_n = {p.n: p for p in passages}
+    for p in given:
+        assert p.chunk_id == by_n[p.n].chunk_id
+        whole = " ".join(by_n[p.n].text.split())
+        for part in p.text.split(" ... "):
+            assert " ".join(part.split()) in whole
+
+
+def test_selector_finds_english_sentences_for_a_dutch_question(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
+    question = "Wanneer wordt de kunstmatige alvleesklier naar verwachting breed beschikbaar?"
+    passages = _passages(built_settings, embed_model, question)
+    given = ExcerptSelector(embed_model, budget_words=150).select(question, passages)
+    assert any("widely available in 2024" in p.text for p in given)
+
+
+def test_selector_returns_short_passages_whole(embed_model) -> None:  # type: ignore[no-untyped-def]
+    passages = [Passage(1, "d", "T", "Micronit is based in Enschede.", 0.9)]
+    assert ExcerptSelector(embed_model, budget_words=150).select("Where?", passages) == passages
+    assert (
+        ExcerptSelector(embed_model, budget_words=0).select("Where?", passages * 40)
+        == passages * 40
+    )
