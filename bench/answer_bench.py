@@ -4,7 +4,7 @@ trade-off table model x passages (accuracy, first-token time, total time).
     PYTHONPATH=src python bench/answer_bench.py overhead [--model qwen2.5-1.5b] [--top-k 3]
     PYTHONPATH=src python bench/answer_bench.py prefix [--model qwen2.5-1.5b] [--top-k 2]
     PYTHONPATH=src python bench/answer_bench.py tradeoff [--models qwen2.5-1.5b,qwen2.5-0.5b]
-        [--top-k 2,3,4] [--step 9]
+        [--top-k 2,3,4] [--prompt-words 0,150] [--step 9]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from askconvergence.answer.engine import Engine, Turn
 from askconvergence.answer.types import Answer
 from askconvergence.evaluation import run_eval
 from askconvergence.index import PassageIndex
-from askconvergence.models.factory import make_embed_model, make_llm, single_thread_queries
+from askconvergence.models.factory import make_embed_model, make_excerpts, make_llm, prompt_words
 from askconvergence.retrieve import make_retriever
 
 
@@ -45,11 +45,17 @@ class PromptRecorder:
         return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
 
 
-def engine_for(base: Any, top_k: int, llm: Any, index: PassageIndex, embed: Any) -> Engine:
-    """An engine over the shared index and models that gives the model ``top_k`` passages."""
-    single_thread_queries()  # as make_engine does
+def engine_for(
+    base: Any, top_k: int, llm: Any, index: PassageIndex, embed: Any, words: int | None = None
+) -> Engine:
+    """An engine over the shared index and models that gives the model ``top_k`` passages,
+    cut to their best sentences within ``words`` (``None``: the default; 0: whole)."""
     s = common.with_top_k(base, top_k)
-    return Engine(s, make_retriever(index, embed, s), llm)
+    if words is not None:
+        s = s.model_copy(
+            update={"retrieval": s.retrieval.model_copy(update={"prompt_words": words})}
+        )
+    return Engine(s, make_retriever(index, embed, s), llm, make_excerpts(s, embed))
 
 
 def timed_ours(engine: Engine, question: str) -> tuple[float, float, Answer]:
@@ -210,13 +216,17 @@ def tradeoff(args: argparse.Namespace) -> None:
         index, embed = PassageIndex(base), make_embed_model(base)
         llm = make_llm(base)
         recorder = PromptRecorder(llm._llama)  # type: ignore[union-attr]
-        for top_k in [int(k) for k in args.top_k.split(",")]:
-            engine = engine_for(base, top_k, llm, index, embed)
+        combos = [
+            (int(k), int(w)) for k in args.top_k.split(",") for w in args.prompt_words.split(",")
+        ]
+        for top_k, words in combos:
+            engine = engine_for(base, top_k, llm, index, embed, words)
             summary, firsts, totals, tokens = evaluate(engine, recorder, items)
             rows.append(
                 [
                     llm.metadata.model_name,
                     top_k,
+                    words or "whole",
                     summary["items"],  # type: ignore[union-attr]
                     summary["answer_accuracy"],
                     summary["decline_accuracy"],
@@ -236,6 +246,7 @@ def tradeoff(args: argparse.Namespace) -> None:
             [
                 "model",
                 "passages",
+                "passage words",
                 "items",
                 "answer acc",
                 "decline acc",
@@ -326,6 +337,11 @@ def main() -> None:
     t.add_argument("--models", default="qwen2.5-1.5b,qwen2.5-0.5b")
     t.add_argument("--top-k", default="2,3,4")
     t.add_argument("--step", type=int, default=9)
+    t.add_argument(
+        "--prompt-words",
+        default=f"0,{prompt_words(common.settings())}",
+        help="passage-word budgets to compare (0 = whole passages)",
+    )
     args = parser.parse_args()
     {"overhead": overhead, "prefix": prefix, "tradeoff": tradeoff}[args.cmd](args)
 

@@ -22,7 +22,7 @@ from askconvergence.answer.engine import Engine
 from askconvergence.answer.types import Answer
 from askconvergence.evaluation import EvalItem, score_item
 from askconvergence.index import PassageIndex
-from askconvergence.models.factory import make_embed_model, make_llm, single_thread_queries
+from askconvergence.models.factory import make_embed_model, make_excerpts, make_llm
 from askconvergence.retrieve import make_retriever
 
 DECLINES = re.compile(
@@ -71,9 +71,8 @@ def main() -> None:
 
     base = common.settings(**({"model": args.model} if args.model else {}))
     index, embed = PassageIndex(base), make_embed_model(base)
-    single_thread_queries()  # as make_engine does
     llm = make_llm(base)
-    ours = Engine(base, make_retriever(index, embed, base), llm)
+    ours = Engine(base, make_retriever(index, embed, base), llm, make_excerpts(base, embed))
     starter = VectorStoreIndex.from_vector_store(index.vector_store(), embed_model=embed)
     query_engine = starter.as_query_engine(llm=llm)
     items = [i for i in common.subset(args.step) if len(i.turns) == 1]

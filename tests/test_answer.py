@@ -91,9 +91,11 @@ def test_missing_index_gives_a_clear_error(tmp_path) -> None:  # type: ignore[no
 def test_real_local_model_answers_the_pancreas_question(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.answer.engine import Engine
     from askconvergence.index import PassageIndex
+    from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
-    engine = Engine(built_settings, make_retriever(PassageIndex(built_settings), embed_model, built_settings), local_llm)
+    retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
+    engine = Engine(built_settings, retriever, local_llm, make_excerpts(built_settings, embed_model))
     answer = engine.ask(PANCREAS)
     assert answer.grounded, answer.answer
     assert "2024" in answer.answer

@@ -255,10 +255,12 @@ def test_starter_baseline_runs_on_the_same_index(built_settings, embed_model) ->
 def test_real_model_declines_unanswerable_questions(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.answer.engine import Engine
     from askconvergence.index import PassageIndex
+    from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
     retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
-    engine = Engine(built_settings, retriever, local_llm)
+    excerpts = make_excerpts(built_settings, embed_model)  # the default pipeline
+    engine = Engine(built_settings, retriever, local_llm, excerpts)
     for question in [
         "Who is the CEO of Micronit?",
         "Wat is het telefoonnummer van Health Hub Utrecht?",
@@ -280,10 +282,12 @@ def test_real_model_answers_a_dutch_follow_up_in_dutch(
     from askconvergence.answer.engine import Engine
     from askconvergence.answer.language import detect_language
     from askconvergence.index import PassageIndex
+    from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
     retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
-    engine = Engine(built_settings, retriever, local_llm)
+    excerpts = make_excerpts(built_settings, embed_model)  # the default pipeline
+    engine = Engine(built_settings, retriever, local_llm, excerpts)
     history = [Turn("user", "Wat is Micronit?"), Turn("assistant", "Micronit maakt chips [1].")]
     answer = engine.ask("Waar is het gevestigd?", history)
     assert answer.grounded and "Enschede" in answer.answer, answer.answer

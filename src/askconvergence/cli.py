@@ -290,7 +290,12 @@ def _eval_systems(settings: Settings, with_baseline: bool) -> tuple[Any, Any]:
     from askconvergence.answer.engine import Engine
     from askconvergence.evaluation import StarterBaseline
     from askconvergence.index import IndexMismatchError, IndexMissingError, PassageIndex
-    from askconvergence.models.factory import BackendError, make_embed_model, make_llm
+    from askconvergence.models.factory import (
+        BackendError,
+        make_embed_model,
+        make_excerpts,
+        make_llm,
+    )
     from askconvergence.models.gguf import ModelUnavailableError
     from askconvergence.retrieve import make_retriever
 
@@ -300,7 +305,8 @@ def _eval_systems(settings: Settings, with_baseline: bool) -> tuple[Any, Any]:
         llm = make_llm(settings)
     except (IndexMissingError, IndexMismatchError, BackendError, ModelUnavailableError) as exc:
         _fail(str(exc))
-    engine = Engine(settings, make_retriever(index, embed_model, settings), llm)
+    retriever = make_retriever(index, embed_model, settings)
+    engine = Engine(settings, retriever, llm, make_excerpts(settings, embed_model))
     baseline = StarterBaseline(index, embed_model, llm) if with_baseline and llm else None
     return engine, baseline
 
