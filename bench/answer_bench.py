@@ -89,7 +89,10 @@ def overhead(args: argparse.Namespace) -> None:
         q = item.turns[0]
         # Warm: the cache holds the previous question's prompt, so only the system prompt is shared.
         warm = timed_ours(engine, q)[:2]
-        messages = build_messages(q, engine.retrieve(q))
+        passages = engine.retrieve(q)
+        if engine.excerpts is not None:  # the model reads the passages' best sentences
+            passages = engine.excerpts.select(q, passages)
+        messages = build_messages(q, passages)
         runs: dict[str, tuple[float, float]] = {}
         for side in ("ours", "raw") if n % 2 == 0 else ("raw", "ours"):  # alternate against drift
             llama.reset()  # both sides start from an empty cache
@@ -184,7 +187,7 @@ def build_messages(question: str, passages: list[Any]) -> list[dict[str, str]]:
     from askconvergence.answer.language import detect_language
 
     probe = Engine(common.settings(), None, Capture())  # type: ignore[arg-type]
-    list(probe._generate(question, [], passages, detect_language(question)))
+    list(probe._generate(question, passages, detect_language(question)))
     return captured
 
 
