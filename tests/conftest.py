@@ -20,7 +20,9 @@ quiet_offline_env()
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test reads the user's ASKCONV_* variables or writes outside tmp dirs."""
     for key in list(os.environ):
         if key.startswith("ASKCONV_"):

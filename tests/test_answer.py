@@ -66,37 +66,73 @@ def test_empty_question_is_refused(extractive_engine) -> None:  # type: ignore[n
 
 def test_ask_json_shape_from_the_cli(built_settings) -> None:  # type: ignore[no-untyped-def]
     out = subprocess.run(
-        [sys.executable, "-m", "askconvergence", "--index-dir", str(built_settings.index_dir),
-         "--backend", "extractive", "ask", "--json", PANCREAS],
-        capture_output=True, text=True, check=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "askconvergence",
+            "--index-dir",
+            str(built_settings.index_dir),
+            "--backend",
+            "extractive",
+            "ask",
+            "--json",
+            PANCREAS,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     data = json.loads(out.stdout)
     assert set(data) == {"question", "answer", "grounded", "citations", "timings"}
     assert data["question"] == PANCREAS and data["grounded"] is True
-    assert data["citations"] and set(data["citations"][0]) == {"n", "doc_id", "title", "text", "score"}
+    assert data["citations"] and set(data["citations"][0]) == {
+        "n",
+        "doc_id",
+        "title",
+        "text",
+        "score",
+    }
     assert data["citations"][0]["doc_id"] == "techmed-medical-technology-east-netherlands.md"
 
 
 def test_missing_index_gives_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = subprocess.run(
-        [sys.executable, "-m", "askconvergence", "--index-dir", str(tmp_path / "none"),
-         "--backend", "extractive", "ask", "anything"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "askconvergence",
+            "--index-dir",
+            str(tmp_path / "none"),
+            "--backend",
+            "extractive",
+            "ask",
+            "anything",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 1
     assert "askconvergence index" in out.stderr and "Traceback" not in out.stderr
 
 
 @pytest.mark.slow
-def test_real_local_model_answers_the_pancreas_question(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
+def test_real_local_model_answers_the_pancreas_question(
+    built_settings, embed_model, local_llm
+) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.answer.engine import Engine
     from askconvergence.index import PassageIndex
     from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
     retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
-    engine = Engine(built_settings, retriever, local_llm, make_excerpts(built_settings, embed_model))
+    engine = Engine(
+        built_settings, retriever, local_llm, make_excerpts(built_settings, embed_model)
+    )
     answer = engine.ask(PANCREAS)
     assert answer.grounded, answer.answer
     assert "2024" in answer.answer
-    assert any(p.doc_id == "techmed-medical-technology-east-netherlands.md" for p in answer.citations)
+    assert any(
+        p.doc_id == "techmed-medical-technology-east-netherlands.md" for p in answer.citations
+    )

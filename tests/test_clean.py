@@ -12,7 +12,15 @@ def test_boilerplate_lines_are_removed_and_content_kept() -> None:
     text = clean_text(raw)
     assert "Real content about Erasmus MC." in text
     assert "A title about health" in text
-    for gone in ["nl en", "Photo:", "Mail the editorial", "cookies", "Share it", "Back to top", "Ultimatelysocial"]:
+    for gone in [
+        "nl en",
+        "Photo:",
+        "Mail the editorial",
+        "cookies",
+        "Share it",
+        "Back to top",
+        "Ultimatelysocial",
+    ]:
         assert gone not in text
 
 

@@ -71,6 +71,8 @@ def test_opening_with_another_embedding_model_names_the_rebuild_command(built_se
 
 def test_chunk_size_beyond_the_window_is_refused(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    settings = settings.model_copy(update={"embed": settings.embed.model_copy(update={"chunk_size": 300})})
+    settings = settings.model_copy(
+        update={"embed": settings.embed.model_copy(update={"chunk_size": 300})}
+    )
     with pytest.raises(ValueError, match="window"):
         make_splitter(settings)

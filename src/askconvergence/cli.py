@@ -44,8 +44,12 @@ def _fail(message: str) -> None:
 
 
 @click.group()
-@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder (ASKCONV_CORPUS_DIR).")
-@click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (ASKCONV_INDEX_DIR).")
+@click.option(
+    "--corpus", type=click.Path(path_type=Path), help="Corpus folder (ASKCONV_CORPUS_DIR)."
+)
+@click.option(
+    "--index-dir", type=click.Path(path_type=Path), help="Index folder (ASKCONV_INDEX_DIR)."
+)
 @click.option(
     "--backend",
     type=click.Choice(["local", "openai", "extractive"]),

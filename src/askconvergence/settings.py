@@ -33,7 +33,9 @@ class EmbedSettings(BaseModel):
     chunk_size: int = Field(
         160, description="Chunk size in the embedder's own word pieces (must fit its 256 window)."
     )
-    chunk_overlap: int = Field(30, description="Overlap between neighbouring chunks, in word pieces.")
+    chunk_overlap: int = Field(
+        30, description="Overlap between neighbouring chunks, in word pieces."
+    )
     batch_size: int = Field(32, description="Chunks embedded per batch.")
 
 

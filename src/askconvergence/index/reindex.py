@@ -87,9 +87,7 @@ class Reindexer:
             stats = build_index(self.settings, self._embed_model, progress=self._progress)
         except Exception as exc:  # reported through the status, never a dead thread in silence
             log.exception("Rebuild failed")
-            self._status = replace(
-                self._status, state="failed", error=str(exc), finished_at=_now()
-            )
+            self._status = replace(self._status, state="failed", error=str(exc), finished_at=_now())
             return
         result = asdict(stats)
         result["summary"] = stats.summary()

@@ -111,7 +111,9 @@ class LlamaCppChat(CustomLLM):
     ) -> CompletionResponseGen:
         def gen() -> CompletionResponseGen:
             text = ""
-            for delta in self._stream([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs):
+            for delta in self._stream(
+                [ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs
+            ):
                 text += delta
                 yield CompletionResponse(text=text, delta=delta)
 

@@ -175,7 +175,7 @@ def healthz(ctx: ServeContext = Depends(context)) -> JSONResponse:  # noqa: B008
         200: {
             "description": "The answer as JSON (the shape of `askconvergence ask --json`), or "
             "with `stream: true` a `text/event-stream` of `citations` (JSON list of passages, "
-            "before any token), `queued` (`{\"position\": n}` while the model is busy with "
+            'before any token), `queued` (`{"position": n}` while the model is busy with '
             "earlier questions), `token` (JSON string), `done` (the answer JSON, citations "
             'trimmed to those used) or `error` (`{"detail": ...}`).',
             "content": {"text/event-stream": {}},
