@@ -134,8 +134,12 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 
 
+# "1." or "2)" opening a line numbers a list item; it is not a fact.
+_LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
+
+
 def _numbers(text: str) -> set[str]:
-    return set(_NUMBER.findall(_fold_digits(_MARKER.sub("", text))))
+    return set(_NUMBER.findall(_fold_digits(_MARKER.sub("", _LIST_NUMBER.sub("", text)))))
 
 
 def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
@@ -160,12 +164,14 @@ def split_answer(text: str) -> list[str]:
 
 
 def check_citations(
-    text: str, passages: Sequence[Passage]
+    text: str, passages: Sequence[Passage], scale: float = 1.0
 ) -> tuple[str, list[Passage], list[float]]:
     """Check every sentence's markers against the passages; see the module docstring.
 
     Returns the corrected text (markers renumbered to the sources), the sources in order, and
     each sentence's best support (for the caller's "is this answer grounded at all?" check).
+    ``scale`` lowers both support thresholds, for answers in another language than the
+    passages, whose words match only where they are cognates.
     """
     by_n = {p.n: p for p in passages}
     text = clean_markers(text, set(by_n))
@@ -177,8 +183,8 @@ def check_citations(
         best_n = max(scores, key=lambda n: scores[n]) if scores else None
         best_support.append(scores[best_n] if best_n is not None else 0.0)
         cited = [n for n in cited_numbers(sentence) if n in by_n]
-        keep = [n for n in cited if scores[n] >= KEEP_SUPPORT]
-        if not keep and best_n is not None and scores[best_n] >= ATTRIBUTE_SUPPORT:
+        keep = [n for n in cited if scores[n] >= KEEP_SUPPORT * scale]
+        if not keep and best_n is not None and scores[best_n] >= ATTRIBUTE_SUPPORT * scale:
             keep = [best_n]
         sentences.append((body, keep, sep))
 
@@ -231,12 +237,13 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
     invented = set()
     for match in _CAPITALISED.finditer(text):
         word = match.group(1)
-        folded = _fold(word)
-        if folded in known or folded in _COMMON_NAMES:
-            continue
-        candidates = {folded, _NAME_FORMS.get(folded, folded)}
-        if not any(_found(c, stems, prefixes) for c in candidates for stems, prefixes in keys):
-            invented.add(word)
+        # Each part of "Oost-Nederland" must be known on its own.
+        for part in _WORD.findall(_fold(word)):
+            if part in known or part in _COMMON_NAMES or len(part) < 3:
+                continue
+            candidates = {part, _NAME_FORMS.get(part, part)}
+            if not any(_found(c, st, pre) for c in candidates for st, pre in keys):
+                invented.add(word)
     return invented
 
 

@@ -44,9 +44,11 @@ def format_passages(passages: Sequence[Passage]) -> str:
 def user_prompt(question: str, passages: Sequence[Passage], language: str) -> str:
     """The user turn: the passages, then the question and the answer language."""
     lang = _LANGUAGE_NAMES.get(language, "English")
+    # Told outright, the small model stops declining Dutch questions over English passages.
+    note = "The passages may be in English; the question is in Dutch.\n" if language == "nl" else ""
     return (
         f"Passages:\n\n{format_passages(passages)}\n\n"
-        f"Question: {question}\n"
+        f"{note}Question: {question}\n"
         f"Answer in {lang}, ending each sentence with its passage number like [1]."
     )
 
