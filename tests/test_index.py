@@ -11,6 +11,7 @@ from askconvergence.index import (
 )
 from askconvergence.ingest import load_corpus
 from askconvergence.models.factory import embedder_tokenizer
+from askconvergence.settings import Settings
 from tests.conftest import CORPUS, make_settings
 
 
@@ -76,3 +77,17 @@ def test_chunk_size_beyond_the_window_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="window"):
         make_splitter(settings)
+
+
+def test_nodes_are_read_in_pages_and_all_come_back(
+    built_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large collection is read page by page (one query would exceed SQLite's variable limit)."""
+    from askconvergence.index import PassageIndex, store
+
+    index = PassageIndex(built_settings)
+    whole = {n.node_id: n.get_content() for n in index.nodes()}
+    monkeypatch.setattr(store, "NODE_PAGE", 7)  # 31 chunks: five pages, the last one short
+    paged = index.nodes()
+    assert len(paged) == index.count() == len(whole)
+    assert {n.node_id: n.get_content() for n in paged} == whole

@@ -53,6 +53,7 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LOCK = "write.lock"
 CHROMA = "chroma"
+NODE_PAGE = 2000  # chunks read per query when all of them are needed
 GENERATION_RE = re.compile(r"^gen-(\d{6,})$")
 
 
@@ -286,12 +287,19 @@ class PassageIndex:
         """Every chunk in the index as a LlamaIndex node (for lexical retrieval)."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-        got = self.collection.get(include=["documents", "metadatas"])
         nodes = []
-        for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-            node = metadata_dict_to_node(meta, text=text)
-            node.id_ = node_id
-            nodes.append(node)
+        # In pages: one get() of a large collection exceeds SQLite's limit on query variables
+        # ("too many SQL variables", seen at 10,000 chunks).
+        for offset in range(0, self.count(), NODE_PAGE):
+            got = self.collection.get(
+                include=["documents", "metadatas"], limit=NODE_PAGE, offset=offset
+            )
+            for node_id, text, meta in zip(
+                got["ids"], got["documents"], got["metadatas"], strict=True
+            ):
+                node = metadata_dict_to_node(meta, text=text)
+                node.id_ = node_id
+                nodes.append(node)
         return nodes
 
     def count(self) -> int:
