@@ -25,6 +25,7 @@ __all__ = [
     "HybridRetriever",
     "LexicalIndex",
     "content_terms",
+    "cosine",
     "decline_score",
     "lexical_tokens",
     "make_retriever",
@@ -115,6 +116,13 @@ def _node_text(node: BaseNode) -> str:
     return f"{title}\n{node.get_content()}" if title else node.get_content()
 
 
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    """Cosine similarity of two vectors (0 when either is all zeros)."""
+    dot = sum(float(x) * float(y) for x, y in zip(a, b, strict=True))
+    norms = (sum(float(x) * float(x) for x in a) * sum(float(y) * float(y) for y in b)) ** 0.5
+    return dot / norms if norms else 0.0
+
+
 def _zscores(values: Sequence[float]) -> list[float]:
     n = len(values)
     if n == 0:
@@ -182,20 +190,20 @@ class HybridRetriever(BaseRetriever):
         if not ids:
             return {}
         got = self.index.collection.get(ids=list(ids), include=["embeddings"])
-        q_norm = sum(x * x for x in embedding) ** 0.5 or 1.0
-        out = {}
-        for node_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-            dot = sum(float(a) * float(b) for a, b in zip(embedding, vector, strict=True))
-            v_norm = sum(float(b) * float(b) for b in vector) ** 0.5 or 1.0
-            out[node_id] = dot / (q_norm * v_norm)
-        return out
+        return {
+            node_id: cosine(embedding, vector)
+            for node_id, vector in zip(got["ids"], got["embeddings"], strict=True)
+        }
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
         lexical = self.lexical()
         query = query_bundle.query_str
-        embedding = self.embed_model.get_query_embedding(query)
+        if query_bundle.embedding is None:
+            # Kept on the bundle, so the caller can reuse it (the excerpt selector does).
+            query_bundle.embedding = self.embed_model.get_query_embedding(query)
+        embedding = query_bundle.embedding
         found = self.index.vector_store().query(
             VectorStoreQuery(query_embedding=embedding, similarity_top_k=self.candidates)
         )

@@ -96,7 +96,7 @@ def support(sentence: str, passage_text: str) -> float:
     sentence can match an English passage) when a passage word shares its first five letters,
     as in "patiënten"/"patients" or "technologie"/"technology". Numbers must match exactly.
     """
-    from askconvergence.retrieve import content_terms, lexical_tokens
+    from askconvergence.retrieve import content_terms
 
     stems, prefixes = _passage_keys(passage_text)
     words = content_terms(_fold_digits(_MARKER.sub("", sentence)))
@@ -106,7 +106,7 @@ def support(sentence: str, passage_text: str) -> float:
     for word in words:
         if word.isdigit():
             found += word in stems
-        elif set(lexical_tokens(word)) & stems or (len(word) >= 5 and word[:5] in prefixes):
+        elif _found(word, stems, prefixes):
             found += 1
     return found / len(words)
 
@@ -211,17 +211,15 @@ def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list
 
 # A capitalised word inside a sentence (not its first word) is most often a name.
 _CAPITALISED = re.compile(r"(?<=[\w,;:)\]] )([A-ZÀ-Ý][\w&'’-]{2,})")
-# Dutch forms of names the passages write in English, which a Dutch answer may use.
-_NAME_FORMS = {
-    "nederland": "netherlands", "nederlandse": "dutch", "nederlanders": "dutch",
-    "fins": "finnish", "finse": "finnish", "finland": "finland", "europa": "europe",
-    "europese": "european", "engels": "english", "universiteit": "university",
-}  # fmt: skip
-
-
-# Names of countries and languages an answer may add when it restates a passage ("Twente, in
-# the Netherlands"); not inventions worth declining over.
-_COMMON_NAMES = frozenset({*_NAME_FORMS, *_NAME_FORMS.values(), "europe", "english"})
+# Names of countries and languages (English and Dutch forms) an answer may add when it
+# restates a passage ("Twente, in the Netherlands"); not inventions worth declining over.
+_COMMON_NAMES = frozenset(
+    {
+        "netherlands", "nederland", "nederlandse", "nederlanders", "dutch",
+        "finland", "fins", "finse", "finnish", "europe", "europa", "european", "europese",
+        "english", "engels", "university", "universiteit",
+    }
+)  # fmt: skip
 
 
 def invented_names(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
@@ -241,8 +239,7 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
         for part in _WORD.findall(_fold(word)):
             if part in known or part in _COMMON_NAMES or len(part) < 3:
                 continue
-            candidates = {part, _NAME_FORMS.get(part, part)}
-            if not any(_found(c, st, pre) for c in candidates for st, pre in keys):
+            if not any(_found(part, st, pre) for st, pre in keys):
                 invented.add(word)
     return invented
 

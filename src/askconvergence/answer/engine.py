@@ -138,13 +138,15 @@ class Engine:
         # prompt needs no conversation (shorter prefill) and no state is kept between calls.
         query = self.standalone(question, history) if history else question
         timings = {"rewrite_s": time.perf_counter() - start} if query != question else {}
+        from llama_index.core.schema import QueryBundle
+
         from askconvergence.retrieve import decline_score, to_passages
 
-        passages = to_passages(self.retriever.retrieve(query))
+        bundle = QueryBundle(query)  # the retriever leaves the query's embedding on it
+        passages = to_passages(self.retriever.retrieve(bundle))
         timings["retrieve_s"] = time.perf_counter() - start
         yield Event("citations", passages)
 
-        cfg = self.settings.retrieval
         gate = decline_score(self.settings)
         best = max((p.score for p in passages), default=0.0)
         if best < gate:
@@ -159,7 +161,7 @@ class Engine:
             confirmed = True
         else:
             if self.excerpts is not None:
-                given = self.excerpts.select(query, passages)
+                given = self.excerpts.select(query, passages, bundle.embedding)
                 timings["excerpts_s"] = time.perf_counter() - start
             ticket = self.queue.join()
             try:
@@ -190,13 +192,10 @@ class Engine:
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
             return
-        # Word overlap undercounts a Dutch answer to English passages (only cognates match).
-        scale = 1.0 if language == "en" else 0.5
-        min_support = cfg.min_support * scale
-        text, cited, support = check_citations(raw, given, scale)
-        if not cited or max(support, default=0.0) < min_support:
+        text, cited, support, grounded = self._grounding(raw, given, language)
+        if not grounded:
             # Nothing in the answer is backed by the passages: the model made it up.
-            log.info("Declining: answer support %s below %.2f", support, min_support)
+            log.info("Declining: answer support %s too low", support)
             yield from self._decline(question, language, passages, timings, start)
             return
         invented = invented_numbers(raw, given, query)
@@ -242,12 +241,24 @@ class Engine:
             ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language)),
         ]
 
+    def _grounding(
+        self, raw: str, passages: list[Passage], language: str
+    ) -> tuple[str, list[Passage], list[float], bool]:
+        """:func:`check_citations` of an answer, and whether the passages back it at all.
+
+        Word overlap undercounts a Dutch answer to English passages (only cognates match), so
+        answers not in English are held to half the support.
+        """
+        scale = 1.0 if language == "en" else 0.5
+        text, cited, support = check_citations(raw, passages, scale)
+        backed = max(support, default=0.0) >= self.settings.retrieval.min_support * scale
+        return text, cited, support, bool(cited) and backed
+
     def _check(self, question: str, passages: list[Passage], language: str, raw: str) -> bool:
         """False when a real answer (not a decline) is disowned by the verification turn."""
         if not self.settings.retrieval.verify or not raw.strip() or reads_as_decline(raw):
             return True
-        text, cited, support = check_citations(raw, passages)
-        if not cited or max(support, default=0.0) < self.settings.retrieval.min_support:
+        if not self._grounding(raw, passages, language)[3]:
             return True  # declined anyway; no need to ask
         return self._confirmed(question, passages, language, raw)
 

@@ -36,7 +36,6 @@ _POINTS_BACK = re.compile(
     r"hij|zij|ze|het|dit|deze|die|daar|hun|haar|zijn)\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
 # Fragments shorter than this (headings, list labels) are joined to the sentence after them.
 _MIN_WORDS = 5
 
@@ -83,8 +82,10 @@ def choose_sentences(
     order = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
     chosen: set[int] = set()
     used = 0
-    first = [i for i in order if sentences[i].passage == 0]
-    for rank, i in enumerate(first[:1] + [i for i in order if i not in first[:1]]):
+    best_first = next((i for i in order if sentences[i].passage == 0), None)
+    if best_first is not None:
+        order = [best_first] + [i for i in order if i != best_first]
+    for rank, i in enumerate(order):
         group = [i]
         s = sentences[i]
         before = sentences[i - 1] if i > 0 else None
@@ -146,24 +147,24 @@ class ExcerptSelector:
             return out
 
     def scores(
-        self, query: str, sentences: Sequence[Sentence], titles: Sequence[str] = ()
+        self,
+        query: str,
+        sentences: Sequence[Sentence],
+        titles: Sequence[str] = (),
+        query_embedding: Sequence[float] | None = None,
     ) -> list[float]:
         """Per sentence: z-scored cosine similarity to the query, plus the share of the query's
         key terms it holds, plus a bonus for the rank of its passage (the retriever saw the
         whole chunk, which a sentence alone does not show)."""
-        from askconvergence.retrieve import _zscores, content_terms, lexical_tokens
+        from askconvergence.retrieve import _zscores, content_terms, cosine, lexical_tokens
 
-        q = self.embed_model.get_query_embedding(query)
-        q_norm = sum(x * x for x in q) ** 0.5 or 1.0
-        cosines = []
+        q = query_embedding or self.embed_model.get_query_embedding(query)
         # The title tells the embedder what "it" and "they" in a sentence are about.
         texts = [
             f"{titles[s.passage]}: {s.text}" if s.passage < len(titles) else s.text
             for s in sentences
         ]
-        for v in self._vectors(texts):
-            v_norm = sum(x * x for x in v) ** 0.5 or 1.0
-            cosines.append(sum(a * b for a, b in zip(q, v, strict=True)) / (q_norm * v_norm))
+        cosines = [cosine(q, v) for v in self._vectors(texts)]
         # Key terms weigh by how rare they are among these sentences: "coalitions" says more
         # about which sentence answers than "health" does.
         keys = [set(lexical_tokens(term)) for term in dict.fromkeys(content_terms(query))]
@@ -180,9 +181,15 @@ class ExcerptSelector:
             for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)
         ]
 
-    def select(self, query: str, passages: Sequence[Passage]) -> list[Passage]:
+    def select(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float] | None = None,
+    ) -> list[Passage]:
         """The passages as the model should see them: only chosen sentences, numbers unchanged;
-        passages left with no sentence are dropped. Short inputs are returned whole."""
+        passages left with no sentence are dropped. Short inputs are returned whole.
+        ``query_embedding`` saves embedding the query again when the retriever already did."""
         total = sum(len(p.text.split()) for p in passages)
         if self.budget_words <= 0 or total <= self.budget_words:
             return list(passages)
@@ -194,7 +201,7 @@ class ExcerptSelector:
                 if text not in seen:
                     seen.add(text)
                     sentences.append(Sentence(pi, si, text))
-        scores = self.scores(query, sentences, [p.title for p in passages])
+        scores = self.scores(query, sentences, [p.title for p in passages], query_embedding)
         chosen = choose_sentences(sentences, scores, self.budget_words)
         out = []
         for pi, passage in enumerate(passages):
