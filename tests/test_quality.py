@@ -62,9 +62,12 @@ def test_bm25_ranks_the_passage_with_the_rare_word_first() -> None:
         TextNode(text="Micronit makes microfluidic chips in Enschede.", id_="b"),
         TextNode(text="The artificial pancreas is made by Inreda.", id_="c"),
     ]
-    scores = LexicalIndex(nodes).scores("Welke chips maakt Micronit?")
+    lexical = LexicalIndex(nodes)
+    scores = lexical.scores("Welke chips maakt Micronit?")
     assert max(range(3), key=lambda i: scores[i]) == 1
-    assert LexicalIndex(nodes).scores("zzzz qqqq") == [0.0, 0.0, 0.0]
+    assert lexical.best(scores, 5) == [1]  # only nodes that match at all
+    assert lexical.scores("zzzz qqqq").tolist() == [0.0, 0.0, 0.0]
+    assert lexical.best(lexical.scores("zzzz qqqq"), 5) == []
 
 
 # --- hybrid retrieval over the real index ---------------------------------------------------
