@@ -119,12 +119,14 @@ class ExcerptSelector:
         budget_words: int = 150,
         lexical_weight: float = 2.0,
         rank_weight: float = 1.0,
+        neighbour_weight: float = 0.3,
         cache_size: int = 20_000,
     ) -> None:
         self.embed_model = embed_model
         self.budget_words = budget_words
         self.lexical_weight = lexical_weight
         self.rank_weight = rank_weight
+        self.neighbour_weight = neighbour_weight
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -155,7 +157,10 @@ class ExcerptSelector:
     ) -> list[float]:
         """Per sentence: z-scored cosine similarity to the query, plus the share of the query's
         key terms it holds, plus a bonus for the rank of its passage (the retriever saw the
-        whole chunk, which a sentence alone does not show)."""
+        whole chunk, which a sentence alone does not show), plus a share of the score of its
+        best neighbour in the passage (the answer often follows the sentence that names the
+        subject: "The 2030 goal of Health Hub Utrecht is ... Equal opportunities for all is
+        seen as a basic requirement in achieving this.")."""
         from askconvergence.retrieve import _zscores, content_terms, cosine, lexical_tokens
 
         q = query_embedding or self.embed_model.get_query_embedding(query)
@@ -165,21 +170,34 @@ class ExcerptSelector:
             for s in sentences
         ]
         cosines = [cosine(q, v) for v in self._vectors(texts)]
-        # Key terms weigh by how rare they are among these sentences: "coalitions" says more
-        # about which sentence answers than "health" does.
+        # Key terms weigh by how rare they are among these sentences (BM25's idf): a term in
+        # most of them ("Health Hub Utrecht" when every passage is about it) says little
+        # about which sentence answers, a rare one ("requirement") much.
         keys = [set(lexical_tokens(term)) for term in dict.fromkeys(content_terms(query))]
         stems = [set(lexical_tokens(s.text)) for s in sentences]
-        weights = [
-            math.log(1 + len(sentences) / (1 + sum(bool(k & st) for st in stems))) for k in keys
-        ]
+        n = len(sentences)
+        weights = []
+        for key in keys:
+            df = sum(bool(key & st) for st in stems)
+            weights.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
         total = sum(weights) or 1.0
         shares = [
             sum(w for k, w in zip(keys, weights, strict=True) if k & st) / total for st in stems
         ]
-        return [
+        own = [
             z + self.lexical_weight * share + self.rank_weight / (s.passage + 1)
             for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)
         ]
+        at = {(s.passage, s.position): i for i, s in enumerate(sentences)}
+        out = []
+        for i, s in enumerate(sentences):
+            near = [
+                own[at[key]]
+                for key in ((s.passage, s.position - 1), (s.passage, s.position + 1))
+                if key in at
+            ]
+            out.append(own[i] + self.neighbour_weight * max(near) if near else own[i])
+        return out
 
     def select(
         self,
