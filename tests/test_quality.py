@@ -314,6 +314,8 @@ def test_numbers_in_no_passage_are_invented() -> None:
     passages = [_p(1, "More than a hundred patients carry it; 135,000 staff are lacking by 2030.")]
     assert invented_numbers("The fee is 10,000 euros per year [1].", passages) == {"10000"}
     assert invented_numbers("Het tekort is 135.000 in 2030 [1].", passages) == set()
+    # A year next to a grouped number stays two numbers, not "2030135000".
+    assert invented_numbers("In 2030 135.000 mensen [1].", passages) == set()
     assert invented_numbers("About 100 patients [1].", passages) == set()  # "hundred"
     assert invented_numbers("Type 2 [1].", passages, question="Type 2 diabetes?") == set()
 

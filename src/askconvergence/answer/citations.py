@@ -84,9 +84,16 @@ def _passage_keys(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(lexical_tokens(text)), frozenset(w[:5] for w in words if len(w) >= 5)
 
 
+# A number written in groups of three: "135,000", "135.000", "1 000 000" (one separator).
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}([,. ])\d{3}(?:\1\d{3})*(?![\d])")
+
+
 def _fold_digits(text: str) -> str:
-    # "135,000", "135.000" and "135 000" are one number.
-    return re.sub(r"(?<=\d)[,. ](?=\d{3}\b)", "", text)
+    """Write grouped numbers as plain digits, so "135,000", "135.000" and "135 000" match.
+
+    Only a real grouping is folded: "in 2030 135.000 people" stays two numbers.
+    """
+    return _GROUPED.sub(lambda m: m.group(0).replace(m.group(1), ""), text)
 
 
 def support(sentence: str, passage_text: str) -> float:
