@@ -320,6 +320,17 @@ def test_numbers_in_no_passage_are_invented() -> None:
     assert invented_numbers("Type 2 [1].", passages, question="Type 2 diabetes?") == set()
 
 
+def test_an_answer_that_only_repeats_the_question_is_no_answer() -> None:
+    from askconvergence.answer.citations import echoes_question
+
+    question = "Which university medical centre has an intensive partnership with Erasmus MC?"
+    assert echoes_question("Erasmus MC has an intensive partnership with Erasmus MC [1].", question)
+    assert echoes_question("[2] [1]", question)
+    assert not echoes_question("Leiden University Medical Center (LUMC) does [1].", question)
+    dutch = "Hoe groot wordt het tekort aan zorgpersoneel in 2030?"
+    assert not echoes_question("Het tekort wordt in 2030 135.000 [1].", dutch)
+
+
 def test_names_in_no_passage_are_invented() -> None:
     from askconvergence.answer.citations import invented_names
 

@@ -251,6 +251,17 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
     return invented
 
 
+def echoes_question(answer: str, question: str) -> bool:
+    """Whether an answer says nothing the question did not: every content word of it is a
+    question word ("Erasmus MC has a partnership with Erasmus MC" to "Which centre has a
+    partnership with Erasmus MC?"), or it is only citation markers ("[2] [1]")."""
+    from askconvergence.retrieve import content_terms
+
+    known = _passage_keys(question)
+    words = content_terms(_fold_digits(_MARKER.sub("", answer)))
+    return all(_found(word, *known) for word in words)
+
+
 def _fold(text: str) -> str:
     from askconvergence.retrieve import _fold as fold
 

@@ -9,7 +9,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from askconvergence.answer.citations import check_citations, invented_names, invented_numbers
+from askconvergence.answer.citations import (
+    check_citations,
+    echoes_question,
+    invented_names,
+    invented_numbers,
+)
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import extract_answer
 from askconvergence.answer.followup import Turn, standalone_question
@@ -206,6 +211,10 @@ class Engine:
         names = invented_names(raw, given, query)
         if names:
             log.info("Declining: names %s are in no passage", sorted(names))
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        if echoes_question(raw, query):
+            log.info("Declining: the answer only repeats the question: %r", raw)
             yield from self._decline(question, language, passages, timings, start)
             return
         if not confirmed:
