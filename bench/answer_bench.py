@@ -224,6 +224,7 @@ def tradeoff(args: argparse.Namespace) -> None:
         ]
         for top_k, words in combos:
             engine = engine_for(base, top_k, llm, index, embed, words)
+            engine.prepare_excerpts()  # as the server does once it is ready
             summary, firsts, totals, tokens = evaluate(engine, recorder, items)
             rows.append(
                 [

@@ -76,3 +76,32 @@ def test_selector_returns_short_passages_whole(embed_model) -> None:  # type: ig
         ExcerptSelector(embed_model, budget_words=0).select("Where?", passages * 40)
         == passages * 40
     )
+
+
+def test_sentences_embedded_ahead_are_not_embedded_again(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.schema import NodeWithScore
+
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import to_passages
+
+    calls: list[int] = []
+
+    class Counting(ExcerptSelector):
+        def _vectors(self, texts):  # type: ignore[no-untyped-def]
+            with self._lock:
+                calls.append(sum(t not in self._cache for t in dict.fromkeys(texts)))
+            return super()._vectors(texts)
+
+    everything = to_passages(
+        [NodeWithScore(node=n, score=0.0) for n in PassageIndex(built_settings).nodes()]
+    )
+    selector = Counting(embed_model, budget_words=60)
+    busy = iter([True, True, False])  # the first batch waits while a question is answered
+    done = selector.prepare(everything, busy=lambda: next(busy, False))
+    assert done == len(selector._cache) > len(everything)
+    assert selector.prepare(everything) == 0  # all there already
+
+    question = "Around which themes has Health Hub Utrecht built working coalitions?"
+    given = selector.select(question, _passages(built_settings, embed_model, question))
+    assert any("neighborhood focused prevention" in p.text for p in given)
+    assert calls == [0]  # the question needed no sentence embedded

@@ -15,8 +15,9 @@ import logging
 import math
 import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -106,6 +107,11 @@ def choose_sentences(
     return chosen
 
 
+def _keyed(title: str, sentence: str) -> str:
+    # The title tells the embedder what "it" and "they" in a sentence are about.
+    return f"{title}: {sentence}" if title else sentence
+
+
 class ExcerptSelector:
     """Shortens passages to their sentences that bear on the query, within ``budget_words``.
 
@@ -148,6 +154,44 @@ class ExcerptSelector:
                 self._cache.popitem(last=False)
             return out
 
+    def prepare(
+        self,
+        passages: Iterable[Passage],
+        busy: Callable[[], bool] = lambda: False,
+        batch: int = 4,
+    ) -> int:
+        """Embed the sentences of ``passages`` ahead of any question; returns how many.
+
+        Meant for a background thread once the server is ready: it embeds a few sentences at
+        a time and pauses while ``busy()`` says a question is being answered (the embedder
+        serves one call at a time, so a small batch keeps a new question's wait short). It
+        stops when the vector cache is full, so nothing a question put there is pushed out.
+        """
+        done = 0
+        pending: list[str] = []
+        for passage in passages:
+            for sentence in split_sentences(passage.text):
+                text = _keyed(passage.title, sentence)
+                with self._lock:
+                    full = len(self._cache) + len(pending) >= self._cache_size
+                    if full or text in self._cache or text in pending:
+                        continue  # overlapping chunks repeat sentences
+                pending.append(text)
+                if len(pending) >= batch:
+                    done += self._embed_ahead(pending, busy)
+                    pending = []
+        return done + (self._embed_ahead(pending, busy) if pending else 0)
+
+    def _embed_ahead(self, texts: list[str], busy: Callable[[], bool]) -> int:
+        while busy():
+            time.sleep(0.1)
+        vectors = self.embed_model.get_text_embedding_batch(texts)
+        with self._lock:
+            for text, vector in zip(texts, vectors, strict=True):
+                self._cache.setdefault(text, vector)
+                self._cache.move_to_end(text, last=False)  # the least recently used end
+        return len(texts)
+
     def scores(
         self,
         query: str,
@@ -164,10 +208,8 @@ class ExcerptSelector:
         from askconvergence.retrieve import _zscores, content_terms, cosine, lexical_tokens
 
         q = query_embedding or self.embed_model.get_query_embedding(query)
-        # The title tells the embedder what "it" and "they" in a sentence are about.
         texts = [
-            f"{titles[s.passage]}: {s.text}" if s.passage < len(titles) else s.text
-            for s in sentences
+            _keyed(titles[s.passage] if s.passage < len(titles) else "", s.text) for s in sentences
         ]
         cosines = [cosine(q, v) for v in self._vectors(texts)]
         # Key terms weigh by how rare they are among these sentences (BM25's idf): a term in

@@ -76,6 +76,10 @@ class EngineSlot:
                 engine.warm()  # after "ready": a question asked meanwhile just waits its turn
             except Exception:
                 log.warning("Warming the model's prompt cache failed", exc_info=True)
+            try:
+                engine.prepare_excerpts()  # pauses whenever a question is being answered
+            except Exception:
+                log.warning("Embedding passage sentences ahead failed", exc_info=True)
 
         self._thread = threading.Thread(target=run, name="askconv-engine-load", daemon=True)
         self._thread.start()
