@@ -8,11 +8,14 @@ applied to a copy of the published generation, which is then published atomicall
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,13 +64,18 @@ SPECIAL_TOKENS = 2
 EMBED_WINDOW = 256
 # Texts embedded between two commits to the cache: the work a kill -9 can lose.
 EMBED_STEP = 128
+# Chunks gathered before embedding, sorted by length so batches need little padding.
+EMBED_BLOCK = 4 * EMBED_STEP
+# Files read ahead of the embedding, and blocks embedded ahead of the writing.
+READ_AHEAD = 64
+WRITE_AHEAD = 4
 WRITE_BATCH = 2000
 # Cached vectors of texts no longer indexed are forgotten once they outnumber the live ones.
 PRUNE_SLACK = 1000
 
 Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)``; stages: waiting, scanning, reading, embedding,
-writing, publishing, done."""
+"""Called as ``progress(stage, done, total)``; stages: waiting, scanning, indexing (files read,
+embedded and written), writing, publishing, done."""
 
 
 @dataclass(frozen=True)
@@ -237,82 +245,296 @@ def _build_locked(
     if base is not None and not changed and not gone:
         return _unchanged(base)
 
-    records, new_chunks, unreadable = _read_changed(settings, changed, report)
     changed_ids = {f.doc_id for f in changed}
-    kept = {d: r for d, r in previous.items() if d in present and d not in changed_ids}
-    records = dict(sorted({**kept, **records}.items()))
+    records = {d: r for d, r in previous.items() if d in present and d not in changed_ids}
     old_ids = {cid for r in previous.values() for cid, _ in r["chunks"]}
-    live_ids = {cid for r in records.values() for cid, _ in r["chunks"]}
-    to_delete = sorted(old_ids - live_ids)
-    to_add = [c for c in new_chunks if c.id not in old_ids]
-    if base is not None and not to_delete and not to_add and records == previous:
-        return _unchanged(base, unreadable)
-
     cache = EmbeddingCache(index_dir / "embeddings", settings.embed.model)
+    embedder = _Embedder(settings, embed_model, cache)
+    # Reading, embedding and writing overlap: one thread reads and chunks the next files while
+    # this one embeds, another writes what is embedded into the next generation.
+    reader = _Reader(settings, changed)
+    generation = _NextGeneration(settings, current, base)
     try:
-        embedded = _embed_missing(settings, embed_model, cache, to_add, report)
-        vectors = cache.get([c.key for c in to_add])
-        generation = _write_generation(
-            settings, current, base, records, to_delete, to_add, vectors, report
-        )
+        added = _embed_and_add(reader, old_ids, records, embedder, generation, report)
+        records = dict(sorted(records.items()))
+        live_ids = {cid for r in records.values() for cid, _ in r["chunks"]}
+        to_delete = sorted(old_ids - live_ids)
+        if base is not None and not to_delete and not added and records == previous:
+            generation.abandon()
+            return _unchanged(base, reader.unreadable)
+        report("writing", 0, 1)
+        name = generation.finish(records, to_delete, len(live_ids), report)
         live_keys = {key for r in records.values() for _, key in r["chunks"]}
         if cache.count() > 2 * len(live_keys) + PRUNE_SLACK:
             log.info("Forgot %d cached vectors of texts no longer indexed", cache.prune(live_keys))
+    except BaseException:
+        generation.abandon()
+        raise
     finally:
+        reader.close()
         cache.close()
     return IndexStats(
         documents=len(records),
         chunks=len(live_ids),
-        embedded=embedded,
+        embedded=embedder.embedded,
         deleted=len(to_delete),
-        added=len(to_add),
-        generation=generation,
+        added=added,
+        generation=name,
         changed=True,
-        unreadable=tuple(unreadable),
+        unreadable=tuple(reader.unreadable),
     )
 
 
-def _write_generation(
-    settings: Settings,
-    current: str | None,
-    base: dict[str, Any] | None,
+def _embed_and_add(
+    reader: _Reader,
+    old_ids: set[str],
     records: dict[str, Any],
-    to_delete: list[str],
-    to_add: list[Chunk],
-    vectors: dict[str, np.ndarray],
+    embedder: _Embedder,
+    generation: _NextGeneration,
     report: _Reporter,
-) -> str:
-    """Write the next generation (a copy of the published one, changed) and publish it."""
-    index_dir = settings.index_dir
-    live_ids = {cid for r in records.values() for cid, _ in r["chunks"]}
-    numbers = generation_numbers(index_dir)
-    generation = generation_name(max(numbers, default=0) + 1)
-    gen_dir = index_dir / generation
-    report("writing", 0, len(to_add) + len(to_delete))
-    if base is not None and current is not None:
-        copy_chroma(index_dir / current / CHROMA, gen_dir / CHROMA)
-    else:
-        gen_dir.mkdir(parents=True)
-    _write_chroma(settings, gen_dir, to_delete, to_add, vectors, len(live_ids), report)
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "generation": generation,
-        "fingerprint": fingerprint(settings),
-        "collection": collection_name(settings),
-        "parser_version": PARSER_VERSION,
-        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "documents": len(records),
-        "chunks": len(live_ids),
-        "files": records,
-    }
-    (gen_dir / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
-    report("publishing", 0, 1)
-    fsync_tree(gen_dir)
-    publish(index_dir, generation)
-    # Keep the previous generation: a server may be answering from it at this very moment.
-    remove_generations(index_dir, keep={generation, current} if current else {generation})
-    _remove_legacy_layout(index_dir)
-    return generation
+) -> int:
+    """Record every file read, embed its new chunks and hand them to the next generation.
+
+    Returns the number of chunks added; ``records`` gains one entry per readable file.
+    """
+    pending: list[Chunk] = []
+    added = 0
+    report("indexing", 0, reader.total)
+    for done, (file, chunks) in enumerate(reader, start=1):
+        if chunks is not None:
+            records[file.doc_id] = {
+                "digest": file.digest,
+                "chunks": [[c.id, c.key] for c in chunks],
+            }
+            pending.extend(c for c in chunks if c.id not in old_ids)
+        if len(pending) >= EMBED_BLOCK or (done == reader.total and pending):
+            generation.add(pending, embedder.vectors(pending))
+            added += len(pending)
+            pending = []
+        report("indexing", done, reader.total)
+    return added
+
+
+class _Reader:
+    """Reads and chunks files in a thread of its own, a bounded number of files ahead.
+
+    Iterating yields ``(file, chunks)`` in the order given; ``chunks`` is None for a file
+    that could not be read (its name is added to ``unreadable``) and empty for one with no
+    text. An error in the thread is raised to the iterating one.
+    """
+
+    _END = object()
+
+    def __init__(self, settings: Settings, files: list[CorpusFile]) -> None:
+        self.total = len(files)
+        self.unreadable: list[str] = []
+        self._settings = settings
+        self._files = files
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="index-reader", daemon=True)
+        self._thread.start()
+
+    def __iter__(self) -> Iterator[tuple[CorpusFile, list[Chunk] | None]]:
+        while (item := self._queue.get()) is not self._END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop reading (if still going) and wait for the thread."""
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            splitter = make_splitter(self._settings) if self._files else None
+            for file in self._files:
+                if not self._put((file, self._read(file, splitter))):
+                    return
+        except BaseException as exc:  # handed to the iterating thread, which raises it
+            self._put(exc)
+            return
+        self._put(self._END)
+
+    def _read(self, file: CorpusFile, splitter: Any) -> list[Chunk] | None:
+        try:
+            doc = read_document(file)
+        except UnreadableDocumentError as exc:
+            log.warning("%s; skipping it, the other documents are indexed", exc)
+            self.unreadable.append(file.doc_id)
+            return None
+        if not doc.text.strip():
+            log.warning("Skipping %s: no text after cleaning", file.path)
+            return []
+        return chunk_documents([doc], splitter)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+
+class _Embedder:
+    """Vectors for chunks: from the cache, or embedded and committed to it step by step."""
+
+    def __init__(
+        self, settings: Settings, embed_model: BaseEmbedding | None, cache: EmbeddingCache
+    ) -> None:
+        self.embedded = 0
+        self._settings = settings
+        self._model = embed_model
+        self._cache = cache
+        self._encode: Callable[[list[str]], np.ndarray] | None = None
+
+    def vectors(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
+        """The vector of every chunk's text, by cache key."""
+        texts = {c.key: c.embed_text for c in chunks}
+        missing = self._cache.missing(texts)
+        # Longest first, like sentence-transformers does, so batches need little padding.
+        order = sorted(missing, key=lambda k: len(texts[k]), reverse=True)
+        for i in range(0, len(order), EMBED_STEP):
+            keys = order[i : i + EMBED_STEP]
+            vectors = self._encoder()([texts[k] for k in keys])
+            self._cache.put(zip(keys, vectors, strict=True))
+            self.embedded += len(keys)
+        return self._cache.get(list(texts))
+
+    def _encoder(self) -> Callable[[list[str]], np.ndarray]:
+        if self._encode is None:
+            from askconvergence.models.factory import make_embed_model, passage_encoder
+
+            model = self._model if self._model is not None else make_embed_model(self._settings)
+            self._encode = passage_encoder(model)
+        return self._encode
+
+
+class _NextGeneration:
+    """The next generation: a copy of the published one, changed by a thread of its own.
+
+    Nothing is created until the first chunks arrive or :meth:`finish` is called; only
+    :meth:`finish` publishes. A build that fails or is killed leaves an unpublished folder,
+    which the next build removes.
+    """
+
+    def __init__(self, settings: Settings, current: str | None, base: dict[str, Any] | None):
+        self._settings = settings
+        self._current = current
+        self._base = base
+        numbers = generation_numbers(settings.index_dir)
+        self.name = generation_name(max(numbers, default=0) + 1)
+        self._dir = settings.index_dir / self.name
+        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=WRITE_AHEAD)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def add(self, chunks: list[Chunk], vectors: dict[str, np.ndarray]) -> None:
+        """Queue chunks (with their vectors) for the new collection."""
+        self._put(("add", list(chunks), np.stack([vectors[c.key] for c in chunks])))
+
+    def finish(
+        self, records: dict[str, Any], to_delete: list[str], expected: int, report: _Reporter
+    ) -> str:
+        """Apply the deletions, check the count, write the manifest and publish."""
+        self._put(("finish", to_delete, expected))
+        assert self._thread is not None
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "generation": self.name,
+            "fingerprint": fingerprint(self._settings),
+            "collection": collection_name(self._settings),
+            "parser_version": PARSER_VERSION,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "documents": len(records),
+            "chunks": expected,
+            "files": records,
+        }
+        text = json.dumps(manifest, separators=(",", ":"))
+        (self._dir / MANIFEST).write_text(text, encoding="utf-8")
+        report("publishing", 0, 1)
+        fsync_tree(self._dir)
+        index_dir = self._settings.index_dir
+        publish(index_dir, self.name)
+        # Keep the previous generation: a server may be answering from it at this very moment.
+        current = self._current
+        remove_generations(index_dir, keep={self.name, current} if current else {self.name})
+        _remove_legacy_layout(index_dir)
+        return self.name
+
+    def abandon(self) -> None:
+        """Stop writing and remove the unpublished folder."""
+        if self._thread is None:
+            return
+        if self._thread.is_alive():
+            self._queue.put(("stop",))
+            self._thread.join()
+        self._thread = None
+        import shutil
+
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _put(self, item: tuple[Any, ...]) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="index-writer", daemon=True)
+            self._thread.start()
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def _run(self) -> None:
+        client = None
+        try:
+            if self._base is not None and self._current is not None:
+                source = self._settings.index_dir / self._current / CHROMA
+                copy_chroma(source, self._dir / CHROMA)
+            else:
+                self._dir.mkdir(parents=True)
+            client = open_chroma(self._dir / CHROMA)
+            collection = client.get_or_create_collection(
+                collection_name(self._settings),
+                metadata={"hnsw:space": "cosine", **fingerprint(self._settings)},
+            )
+            while True:
+                item = self._queue.get()
+                if item[0] == "add":
+                    chunks, vectors = item[1], item[2]
+                    collection.upsert(
+                        ids=[c.id for c in chunks],
+                        embeddings=vectors,
+                        documents=[c.text for c in chunks],
+                        metadatas=[c.metadata for c in chunks],
+                    )
+                elif item[0] == "finish":
+                    to_delete, expected = item[1], item[2]
+                    for i in range(0, len(to_delete), WRITE_BATCH):
+                        collection.delete(ids=to_delete[i : i + WRITE_BATCH])
+                    count = collection.count()
+                    if count != expected:
+                        raise RuntimeError(
+                            f"The new index has {count} chunks where {expected} were expected; "
+                            "run askconvergence index --rebuild"
+                        )
+                    return
+                else:
+                    return
+        except BaseException as exc:  # raised again in the building thread
+            self._error = exc
+            # Keep taking items so the building thread never blocks on a full queue.
+            while self._queue.get()[0] == "add":
+                pass
+        finally:
+            if client is not None:
+                close_chroma(client)
 
 
 def _remove_unpublished(index_dir: Path, current: str | None) -> None:
@@ -331,107 +553,6 @@ def _unchanged(base: dict[str, Any], unreadable: Iterable[str] = ()) -> IndexSta
         changed=False,
         unreadable=tuple(unreadable),
     )
-
-
-def _read_changed(
-    settings: Settings, changed: list[CorpusFile], report: _Reporter
-) -> tuple[dict[str, Any], list[Chunk], list[str]]:
-    """Read and chunk the changed files: their manifest records, chunks and unreadable names."""
-    records: dict[str, Any] = {}
-    docs: list[SourceDocument] = []
-    digests: dict[str, str] = {}
-    unreadable: list[str] = []
-    for i, file in enumerate(changed):
-        report("reading", i, len(changed))
-        try:
-            doc = read_document(file)
-        except UnreadableDocumentError as exc:
-            log.warning("%s; skipping it, the other documents are indexed", exc)
-            unreadable.append(file.doc_id)
-            continue
-        digests[doc.doc_id] = file.digest
-        if doc.text.strip():
-            docs.append(doc)
-        else:
-            log.warning("Skipping %s: no text after cleaning", file.path)
-            records[doc.doc_id] = {"digest": file.digest, "chunks": []}
-    chunks = chunk_documents(docs, make_splitter(settings)) if docs else []
-    for doc in docs:
-        records[doc.doc_id] = {"digest": digests[doc.doc_id], "chunks": []}
-    for chunk in chunks:
-        records[chunk.doc_id]["chunks"].append([chunk.id, chunk.key])
-    return records, chunks, unreadable
-
-
-def _embed_missing(
-    settings: Settings,
-    embed_model: BaseEmbedding | None,
-    cache: EmbeddingCache,
-    chunks: list[Chunk],
-    report: _Reporter,
-) -> int:
-    """Embed the texts the cache does not have, committing every step; returns how many."""
-    missing = cache.missing(c.key for c in chunks)
-    texts = {c.key: c.embed_text for c in chunks if c.key in missing}
-    if not texts:
-        return 0
-    if embed_model is None:
-        from askconvergence.models.factory import make_embed_model
-
-        embed_model = make_embed_model(settings)
-    # Longest first, like sentence-transformers does, so batches need little padding.
-    order = sorted(texts, key=lambda k: len(texts[k]), reverse=True)
-    done = 0
-    report("embedding", 0, len(order))
-    for i in range(0, len(order), EMBED_STEP):
-        keys = order[i : i + EMBED_STEP]
-        vectors = embed_model.get_text_embedding_batch([texts[k] for k in keys])
-        cache.put(zip(keys, vectors, strict=True))
-        done += len(keys)
-        report("embedding", done, len(order))
-    return done
-
-
-def _write_chroma(
-    settings: Settings,
-    gen_dir: Path,
-    to_delete: list[str],
-    to_add: list[Chunk],
-    vectors: dict[str, np.ndarray],
-    expected: int,
-    report: _Reporter,
-) -> None:
-    """Apply deletions and additions to the new generation's collection."""
-    client = open_chroma(gen_dir / CHROMA)
-    try:
-        collection = client.get_or_create_collection(
-            collection_name(settings), metadata={"hnsw:space": "cosine", **fingerprint(settings)}
-        )
-        done = 0
-        total = len(to_delete) + len(to_add)
-        for i in range(0, len(to_delete), WRITE_BATCH):
-            ids = to_delete[i : i + WRITE_BATCH]
-            collection.delete(ids=ids)
-            done += len(ids)
-            report("writing", done, total)
-        for i in range(0, len(to_add), WRITE_BATCH):
-            part = to_add[i : i + WRITE_BATCH]
-            collection.upsert(
-                ids=[c.id for c in part],
-                embeddings=np.stack([vectors[c.key] for c in part]),
-                documents=[c.text for c in part],
-                metadatas=[c.metadata for c in part],
-            )
-            done += len(part)
-            report("writing", done, total)
-        count = collection.count()
-        if count != expected:
-            raise RuntimeError(
-                f"The new index has {count} chunks where {expected} were expected; "
-                "run askconvergence index --rebuild"
-            )
-    finally:
-        close_chroma(client)
 
 
 def _remove_legacy_layout(index_dir: Path) -> None:
@@ -457,11 +578,11 @@ class _Reporter:
             self.progress(stage, done, total)
         if not self.show:
             return
-        if stage == "embedding":
+        if stage == "indexing":
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=total, desc="Embedding", unit="chunk")
+                self.bar = tqdm(total=total, desc="Indexing", unit="file")
             self.bar.update(done - self.bar.n)
         elif self.bar is not None:
             self.bar.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
@@ -45,8 +46,16 @@ class E5Embedding(BaseEmbedding):
             return [float(x) for x in self._model.passage(text)]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.passages(texts).tolist()
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors as one float32 array, one row per text, in the order given.
+
+        Index builds call this directly: it skips the per-value float conversion of the
+        LlamaIndex interface, whose lists the cache would turn back into arrays.
+        """
         with self._lock:
-            return [[float(x) for x in row] for row in self._model.passage(texts)]
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32)
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
