@@ -331,6 +331,19 @@ def test_an_answer_that_only_repeats_the_question_is_no_answer() -> None:
     assert not echoes_question("Het tekort wordt in 2030 135.000 [1].", dutch)
 
 
+def test_an_amount_question_answered_without_an_amount_is_no_answer() -> None:
+    from askconvergence.answer.citations import misses_quantity
+
+    question = "How much EU funding has the dRural project received?"
+    assert misses_quantity("The dRural project received EU funding [1].", question)
+    assert not misses_quantity("It received 4.5 million euros [1].", question)
+    assert not misses_quantity("Over thirty partners [1].", "How many partners does it have?")
+    assert not misses_quantity("Het netwerk rust op zes pijlers [1].", "Op hoeveel pijlers?")
+    assert misses_quantity("Micronit maakt microchips [1].", "Hoeveel medewerkers heeft Micronit?")
+    # Only questions that ask for an amount are checked.
+    assert not misses_quantity("Micronit makes microchips [1].", "What does Micronit make?")
+
+
 def test_names_in_no_passage_are_invented() -> None:
     from askconvergence.answer.citations import invented_names
 

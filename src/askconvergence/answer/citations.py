@@ -19,8 +19,10 @@ __all__ = [
     "check_citations",
     "cited_numbers",
     "clean_markers",
+    "echoes_question",
     "invented_names",
     "invented_numbers",
+    "misses_quantity",
     "overlap",
     "resolve_citations",
     "split_answer",
@@ -163,6 +165,28 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
     return {
         n for n in _numbers(answer) - known if not any(w in words for w in _NUMBER_WORDS.get(n, ()))
     }
+
+
+_ASKS_QUANTITY = re.compile(r"\b(how\s+(much|many)|hoeveel)\b", re.IGNORECASE)
+_QUANTITY_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|many|none|no|"
+    r"een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|"
+    r"vijftig|honderden|honderd|duizenden|duizend|miljoen|miljard|dozijn|half|halve|enkele|"
+    r"meerdere|weinig|veel|geen)\b|\d|%",
+    re.IGNORECASE,
+)
+
+
+def misses_quantity(answer: str, question: str) -> bool:
+    """Whether a "how many / how much" question got an answer with no amount in it.
+
+    Such an answer ("The project received EU funding [1].") talks about the subject but does
+    not answer; the small model writes it when the passages hold no amount.
+    """
+    if not _ASKS_QUANTITY.search(question):
+        return False
+    return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
 
 
 def split_answer(text: str) -> list[str]:

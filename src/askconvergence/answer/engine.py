@@ -15,6 +15,7 @@ from askconvergence.answer.citations import (
     echoes_question,
     invented_names,
     invented_numbers,
+    misses_quantity,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import extract_answer
@@ -256,6 +257,10 @@ class Engine:
             return
         if echoes_question(raw, query):
             log.info("Declining: the answer only repeats the question: %r", raw)
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        if misses_quantity(raw, query):
+            log.info("Declining: the question asks for an amount and the answer has none")
             yield from self._decline(question, language, passages, timings, start)
             return
         if not confirmed:
