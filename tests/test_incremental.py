@@ -102,6 +102,65 @@ def test_an_old_generation_stays_readable_after_a_new_one_is_published(
     fresh.close()
 
 
+class _FailingCollection:
+    """A real collection whose writes fail at one chosen step, like a full disk would."""
+
+    def __init__(self, collection: Any, fail: str) -> None:
+        self._collection = collection
+        self._fail = fail
+
+    def upsert(self, **kwargs: Any) -> None:
+        if self._fail == "upsert":
+            raise OSError("No space left on device")
+        self._collection.upsert(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "count" and self._fail == "count":
+            return lambda: -1
+        return getattr(self._collection, name)
+
+
+@pytest.mark.parametrize("fail", ["upsert", "count"])
+def test_a_failed_write_raises_keeps_the_published_index_and_leaves_nothing(
+    small: Settings, embed_model: Any, monkeypatch: pytest.MonkeyPatch, fail: str
+) -> None:
+    import askconvergence.index.build as build
+
+    first = build_index(small, embed_model)
+    before = snapshot(small)
+    write_doc(small.corpus_dir, "d.md", TEXTS[3])
+    real_open = build.open_chroma
+
+    def failing_open(path: Path) -> Any:
+        client = real_open(path)
+        real_get = client.get_or_create_collection
+        client.get_or_create_collection = lambda *a, **k: _FailingCollection(
+            real_get(*a, **k), fail
+        )
+        return client
+
+    monkeypatch.setattr(build, "open_chroma", failing_open)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            build_index(small, embed_model)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the build hung after its writer failed"
+    assert len(errors) == 1 and isinstance(errors[0], OSError | RuntimeError)
+    assert current_generation(small.index_dir) == first.generation
+    assert snapshot(small) == before
+    assert sorted(p.name for p in small.index_dir.glob("gen-*")) == [first.generation]
+    monkeypatch.setattr(build, "open_chroma", real_open)
+    stats = build_index(small, embed_model)
+    assert stats.added == 1 and stats.embedded == 0  # the failed build's vector was kept
+
+
 def test_changing_the_embedding_model_builds_a_new_collection(
     small: Settings, embed_model: Any
 ) -> None:

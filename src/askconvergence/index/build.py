@@ -493,6 +493,7 @@ class _NextGeneration:
 
     def _run(self) -> None:
         client = None
+        last = "add"
         try:
             if self._base is not None and self._current is not None:
                 source = self._settings.index_dir / self._current / CHROMA
@@ -506,7 +507,8 @@ class _NextGeneration:
             )
             while True:
                 item = self._queue.get()
-                if item[0] == "add":
+                last = item[0]
+                if last == "add":
                     chunks, vectors = item[1], item[2]
                     collection.upsert(
                         ids=[c.id for c in chunks],
@@ -514,7 +516,7 @@ class _NextGeneration:
                         documents=[c.text for c in chunks],
                         metadatas=[c.metadata for c in chunks],
                     )
-                elif item[0] == "finish":
+                elif last == "finish":
                     to_delete, expected = item[1], item[2]
                     for i in range(0, len(to_delete), WRITE_BATCH):
                         collection.delete(ids=to_delete[i : i + WRITE_BATCH])
@@ -529,9 +531,10 @@ class _NextGeneration:
                     return
         except BaseException as exc:  # raised again in the building thread
             self._error = exc
-            # Keep taking items so the building thread never blocks on a full queue.
-            while self._queue.get()[0] == "add":
-                pass
+            # Keep taking items until the last one, so the building thread never blocks on a
+            # full queue.
+            while last == "add":
+                last = self._queue.get()[0]
         finally:
             if client is not None:
                 close_chroma(client)
