@@ -161,6 +161,26 @@ def test_a_failed_write_raises_keeps_the_published_index_and_leaves_nothing(
     assert stats.added == 1 and stats.embedded == 0  # the failed build's vector was kept
 
 
+def test_a_failure_after_publishing_keeps_the_published_generation(
+    small: Settings, embed_model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import askconvergence.index.build as build
+
+    first = build_index(small, embed_model)
+    write_doc(small.corpus_dir, "d.md", TEXTS[3])
+
+    def tidy_up_fails(index_dir: Path) -> None:
+        raise OSError("Permission denied")
+
+    monkeypatch.setattr(build, "_remove_legacy_layout", tidy_up_fails)
+    with pytest.raises(OSError, match="Permission denied"):
+        build_index(small, embed_model)
+    published = current_generation(small.index_dir)
+    assert published is not None and published != first.generation
+    assert (small.index_dir / published).is_dir()
+    assert {doc for _, doc in snapshot(small).values()} == {"a.md", "b.md", "sub/c.md", "d.md"}
+
+
 def test_changing_the_embedding_model_builds_a_new_collection(
     small: Settings, embed_model: Any
 ) -> None:

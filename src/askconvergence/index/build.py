@@ -434,6 +434,7 @@ class _NextGeneration:
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=WRITE_AHEAD)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._published = False
 
     def add(self, chunks: list[Chunk], vectors: dict[str, np.ndarray]) -> None:
         """Queue chunks (with their vectors) for the new collection."""
@@ -465,6 +466,7 @@ class _NextGeneration:
         fsync_tree(self._dir)
         index_dir = self._settings.index_dir
         publish(index_dir, self.name)
+        self._published = True  # from here on, nothing may remove it
         # Keep the previous generation: a server may be answering from it at this very moment.
         current = self._current
         remove_generations(index_dir, keep={self.name, current} if current else {self.name})
@@ -472,8 +474,8 @@ class _NextGeneration:
         return self.name
 
     def abandon(self) -> None:
-        """Stop writing and remove the unpublished folder."""
-        if self._thread is None:
+        """Stop writing and remove the folder, unless it was published."""
+        if self._thread is None or self._published:
             return
         if self._thread.is_alive():
             self._queue.put(("stop",))
