@@ -8,10 +8,14 @@ uses), one after the other; requests still running when the time is up may finis
 
     PYTHONPATH=src python bench/concurrency_bench.py [--clients 1,5,20] [--duration 60]
 
-Reported per client count: requests, errors, p50/p95 of time to the cited passages, to the
-first answer token and to the full answer; the places in line the clients were shown; queue
-order violations (a request that got its first token before one sent >1 s earlier); /healthz
-p50/p95/max while the model was busy.
+Every client sends its own ``X-Forwarded-For`` address (the server is started trusting it), so
+the per-visitor rate limit applies to each client as it would to visitors of a real site; a
+reply that is the rate limit's message is counted as rate-limited and left out of the times.
+
+Reported per client count: requests, errors, rate-limited replies, p50/p95 of time to the
+cited passages, to the first answer token and to the full answer; the places in line the
+clients were shown; queue order violations (a request that got its first token before one
+sent >1 s earlier); /healthz p50/p95/max while the model was busy.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import httpx
 
 PLACE = re.compile(r"number (\d+) in line")
 SOURCES = "askconv-sources"
+RATE_LIMITED = "Too many questions in a short time"
 
 
 @dataclass
@@ -45,13 +50,17 @@ class Request:
     done: float | None = None
     places: list[int] = field(default_factory=list)
     error: str | None = None
+    limited: bool = False
 
 
 def ask(base: str, question: str, client: int, timeout: float) -> Request:
     """Stream one answer through the chat page's API and time its stages."""
     req = Request(client, time.perf_counter())
     try:
-        with httpx.Client(base_url=base, timeout=timeout) as http:
+        # Every client is its own visitor behind a proxy, as on a real site: the server's
+        # per-visitor rate limit applies to each, not to all of them as one address.
+        headers = {"X-Forwarded-For": f"10.0.{client // 250 % 250}.{client % 250 + 1}"}
+        with httpx.Client(base_url=base, timeout=timeout, headers=headers) as http:
             event_id = (
                 http.post("/gradio_api/call/v2/respond", json={"message": question})
                 .raise_for_status()
@@ -75,6 +84,9 @@ def ask(base: str, question: str, client: int, timeout: float) -> Request:
                         else ""
                     )
                     head = text.split("\n\n<div class='askconv-sources'>")[0].strip()
+                    if head.startswith(RATE_LIMITED):
+                        req.limited, req.done = True, now
+                        break
                     if SOURCES in text and req.citations is None:
                         req.citations = now
                     if (place := PLACE.search(head)) and (
@@ -136,7 +148,8 @@ def run_level(
         t.join(timeout=duration + drain + 60)
     busy.set()
     prober.join()
-    ok = [r for r in results if r.error is None]
+    limited = [r for r in results if r.limited]
+    ok = [r for r in results if r.error is None and not r.limited]
     errors = [r for r in results if r.error is not None]
     for r in errors[:5]:
         print(f"  error (client {r.client}): {r.error}", file=sys.stderr)
@@ -154,6 +167,7 @@ def run_level(
         clients,
         len(results),
         len(errors),
+        len(limited),
         common.p50([r.citations for r in ok if r.citations is not None]),
         common.pct([r.citations for r in ok if r.citations is not None], 0.95),
         common.p50([r.first_token for r in timed]),
@@ -193,7 +207,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     questions = [i.turns[0] for i in common.subset(1) if len(i.turns) == 1]
 
-    env = {**os.environ}
+    env = {**os.environ, "ASKCONV_SERVER_TRUST_PROXY_HEADERS": "true"}
     started = time.perf_counter()
     server = subprocess.Popen(
         [
@@ -246,6 +260,7 @@ def main() -> None:
                 "clients",
                 "requests",
                 "errors",
+                "rate-limited",
                 "passages p50 s",
                 "passages p95 s",
                 "1st token p50 s",
