@@ -153,9 +153,11 @@ def test_index_watch_follows_file_changes(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_doc(corpus, "a.md", "The Medical Delta links Leiden, Delft and Rotterdam.")
     settings = make_settings(tmp_path / "index", corpus_dir=corpus)
-    cmd = [sys.executable, "-m", "askconvergence", "--corpus", str(corpus)]
+    cmd = [sys.executable, "-X", "faulthandler", "-m", "askconvergence", "--corpus", str(corpus)]
     cmd += ["--index-dir", str(settings.index_dir), "index", "--watch", "--debounce", "300"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    log = tmp_path / "watch-stderr.txt"
+    with log.open("w") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
 
     def docs() -> set[str]:
         if current_generation(settings.index_dir) is None:
@@ -177,6 +179,12 @@ def test_index_watch_follows_file_changes(tmp_path: Path) -> None:
         wait_until(lambda: docs() == {"b.md", "c.md"}, "the renamed file")
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
+        try:
+            out, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            proc.communicate(timeout=30)
+            pytest.fail("Ctrl+C did not stop the watcher:\n" + log.read_text()[-8000:])
     assert proc.returncode == 0
+    assert "Stopping" in log.read_text()
     assert "Watching" in out and "0 embedded" in out  # the rename was not embedded again

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -134,12 +136,32 @@ def index(ctx: click.Context, rebuild: bool, watch: bool, debounce: int, no_wait
                 make_embed_model(settings),
                 lambda stats: click.echo(f"{stats.summary()} ({stats.seconds:.1f} s)"),
                 debounce_ms=debounce,
+                stop=_stop_on_signal(),
             )
             return
         stats = build_index(settings, rebuild=rebuild, show_progress=True, wait=not no_wait)
     except (FileNotFoundError, IndexBusyError, IndexMismatchError, ValueError) as exc:
         _fail(str(exc))
     click.echo(f"{stats.summary()} in {settings.index_dir}")
+
+
+def _stop_on_signal() -> threading.Event:
+    """An event set by the first Ctrl+C (or SIGTERM); a second Ctrl+C stops at once.
+
+    The watcher then finishes the update it is running, so no half-done work is left behind.
+    """
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        # os.write, not print: a handler may run in the middle of another write to stdout.
+        os.write(2, b"Stopping (after the update in progress, if any; Ctrl+C again to abort)\n")
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    return stop
 
 
 def _engine(settings: Settings) -> Any:
