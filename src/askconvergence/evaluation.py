@@ -259,7 +259,9 @@ class StarterBaseline:
 
         start = time.perf_counter()
         if history:
-            chat = self.vindex.as_chat_engine(chat_mode="condense_question", llm=self.llm)
+            from llama_index.core.chat_engine.types import ChatMode
+
+            chat = self.vindex.as_chat_engine(chat_mode=ChatMode.CONDENSE_QUESTION, llm=self.llm)
             messages = [
                 ChatMessage(
                     role=MessageRole.USER if t.role == "user" else MessageRole.ASSISTANT,

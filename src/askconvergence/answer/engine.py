@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -334,7 +334,9 @@ class Engine:
         reply = self.llm.chat(messages, max_tokens=3).message.content or ""
         return not reply.strip().upper().startswith("NO")
 
-    def _generate(self, question: str, passages: list[Passage], language: str) -> Iterator[str]:
+    def _generate(
+        self, question: str, passages: list[Passage], language: str
+    ) -> Generator[str, None, None]:
         assert self.llm is not None
         responses = self.llm.stream_chat(self._messages(question, passages, language))
         try:
