@@ -125,8 +125,8 @@ class LexicalIndex:
 
 
 def _node_text(node: BaseNode) -> str:
-    title = str(node.metadata.get("title", ""))
-    return f"{title}\n{node.get_content()}" if title else node.get_content()
+    heads = [str(node.metadata.get(k) or "") for k in ("title", "section")]
+    return "\n".join([*(h for h in heads if h), node.get_content()])
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -156,13 +157,64 @@ def make_splitter(settings: Settings) -> Any:
     )
 
 
+_SENTENCE_END = tuple('.!?:;,"”’)')
+
+
+def headings(text: str) -> list[tuple[int, str]]:
+    """Where a document's headings start, and their text.
+
+    A heading is a paragraph of one line that starts with ``#``, or that is short (at most ten
+    words), starts with a capital and does not end like a sentence.
+    """
+    found = []
+    for para in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text):
+        block = para.group(0).strip()
+        if "\n" in block:
+            continue
+        line = block.lstrip("#").strip()
+        short = len(line.split()) <= 10 and not line.endswith(_SENTENCE_END)
+        if line and (block.startswith("#") or (short and line[0].isupper())):
+            found.append((para.start(), line))
+    return found
+
+
+# A heading further back than this is not carried into a chunk: web pages have stray short
+# lines (a logo's name, a caption) that read like headings but head nothing.
+SECTION_REACH = 1200
+
+
+def _section(found: list[tuple[int, str]], start: int | None, chunk: str, title: str) -> str:
+    """The heading a chunk starting at ``start`` falls under, when the chunk does not show it."""
+    if start is None:
+        return ""
+    before = [(offset, heading) for offset, heading in found if offset < start]
+    if not before:
+        return ""
+    offset, heading = before[-1]
+    if start - offset > SECTION_REACH or heading in chunk or heading.casefold() == title.casefold():
+        return ""
+    return heading
+
+
 def chunk_documents(docs: Iterable[SourceDocument], splitter: Any) -> list[Chunk]:
-    """Split documents into chunks with stable ids and the metadata Chroma stores."""
+    """Split documents into chunks with stable ids and the metadata Chroma stores.
+
+    A chunk that starts inside a section carries that section's heading in its metadata
+    (``section``), which the embedder and the keyword index read with the title, so a
+    passage cut off from its heading ("The campus is at the heart of this ecosystem.") is
+    still found by what the section is about.
+    """
     from llama_index.core.schema import MetadataMode
     from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
+    docs = list(docs)
+    found = {d.doc_id: headings(d.text) for d in docs}
     chunks = []
     for node in splitter.get_nodes_from_documents([d.to_llama() for d in docs]):
+        doc_id, title = str(node.ref_doc_id), str(node.metadata.get("title", ""))
+        section = _section(found.get(doc_id, []), node.start_char_idx, node.text, title)
+        if section:
+            node.metadata["section"] = section
         meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
         meta = {k: ("" if v is None else v) for k, v in meta.items()}
         chunks.append(
@@ -248,6 +300,9 @@ def _build_locked(
     changed_ids = {f.doc_id for f in changed}
     records = {d: r for d, r in previous.items() if d in present and d not in changed_ids}
     old_ids = {cid for r in previous.values() for cid, _ in r["chunks"]}
+    # A chunk is new when its id or the text its vector is made from changed (a new parser
+    # can change a chunk's metadata without changing the document's text).
+    old_chunks = {(cid, key) for r in previous.values() for cid, key in r["chunks"]}
     cache = EmbeddingCache(index_dir / "embeddings", settings.embed.model)
     embedder = _Embedder(settings, embed_model, cache)
     # Reading, embedding and writing overlap: one thread reads and chunks the next files while
@@ -255,7 +310,7 @@ def _build_locked(
     reader = _Reader(settings, changed)
     generation = _NextGeneration(settings, current, base)
     try:
-        added = _embed_and_add(reader, old_ids, records, embedder, generation, report)
+        added = _embed_and_add(reader, old_chunks, records, embedder, generation, report)
         records = dict(sorted(records.items()))
         live_ids = {cid for r in records.values() for cid, _ in r["chunks"]}
         to_delete = sorted(old_ids - live_ids)
@@ -287,7 +342,7 @@ def _build_locked(
 
 def _embed_and_add(
     reader: _Reader,
-    old_ids: set[str],
+    old_chunks: set[tuple[str, str]],
     records: dict[str, Any],
     embedder: _Embedder,
     generation: _NextGeneration,
@@ -306,7 +361,7 @@ def _embed_and_add(
                 "digest": file.digest,
                 "chunks": [[c.id, c.key] for c in chunks],
             }
-            pending.extend(c for c in chunks if c.id not in old_ids)
+            pending.extend(c for c in chunks if (c.id, c.key) not in old_chunks)
         if len(pending) >= EMBED_BLOCK or (done == reader.total and pending):
             generation.add(pending, embedder.vectors(pending))
             added += len(pending)

@@ -28,8 +28,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Bump when reading or cleaning changes what a file turns into: every file is then read again.
-PARSER_VERSION = 2
+# Bump when reading, cleaning or chunking changes what a file turns into: every file is then
+# read again.
+PARSER_VERSION = 3
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 # Metadata that identifies a passage for people but should not steer the embedding.
 HIDDEN_FROM_EMBEDDING = ["doc_id", "source", "language"]
