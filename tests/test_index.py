@@ -91,3 +91,20 @@ def test_nodes_are_read_in_pages_and_all_come_back(
     paged = index.nodes()
     assert len(paged) == index.count() == len(whole)
     assert {n.node_id: n.get_content() for n in paged} == whole
+
+
+def test_a_chunk_cut_off_from_its_heading_carries_it() -> None:
+    from askconvergence.index.build import chunk_documents, headings, make_splitter
+
+    docs = {d.doc_id: d for d in load_corpus(CORPUS)}
+    doc = docs["techmed-medical-technology-east-netherlands.md"]
+    found = [h for _, h in headings(doc.text)]
+    assert "Health & High Tech Region Nijmegen" in found and "MedTech Twente" in found
+    assert not any(h.endswith(".") for h in found)  # sentences are never headings
+    chunks = chunk_documents([doc], make_splitter(Settings()))
+    noviotech = next(c for c in chunks if "Noviotech Campus is at the heart" in c.text)
+    assert "Nijmegen" not in noviotech.text  # the heading is in the previous chunk
+    assert noviotech.metadata["section"] == "Health & High Tech Region Nijmegen"
+    assert "Health & High Tech Region Nijmegen" in noviotech.embed_text
+    # A chunk never carries the document's title as its section (the title is there already).
+    assert all(c.metadata.get("section", "") != doc.title for c in chunks)
