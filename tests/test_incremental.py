@@ -181,6 +181,23 @@ def test_a_failure_after_publishing_keeps_the_published_generation(
     assert {doc for _, doc in snapshot(small).values()} == {"a.md", "b.md", "sub/c.md", "d.md"}
 
 
+def test_a_chunk_whose_embedded_text_changes_is_written_again(
+    small: Settings, embed_model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import askconvergence.index.build as build
+
+    first = build_index(small, embed_model)
+    # A new parser version that gives every chunk a section heading: same ids, new vectors.
+    monkeypatch.setattr(build, "PARSER_VERSION", build.PARSER_VERSION + 1)
+    monkeypatch.setattr(build, "headings", lambda text: [(-1, "Zebra facts")])
+    stats = build_index(small, embed_model)
+    assert stats.changed and stats.added == first.chunks and stats.embedded == first.chunks
+    index = PassageIndex(small)
+    assert index.count() == first.chunks
+    assert {n.metadata.get("section") for n in index.nodes()} == {"Zebra facts"}
+    index.close()
+
+
 def test_changing_the_embedding_model_builds_a_new_collection(
     small: Settings, embed_model: Any
 ) -> None:
