@@ -14,6 +14,7 @@ import json
 import logging
 import queue
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -305,10 +306,10 @@ def _build_locked(
     old_chunks = {(cid, key) for r in previous.values() for cid, key in r["chunks"]}
     cache = EmbeddingCache(index_dir / "embeddings", settings.embed.model)
     embedder = _Embedder(settings, embed_model, cache)
+    generation = _NextGeneration(settings, current, base)
     # Reading, embedding and writing overlap: one thread reads and chunks the next files while
     # this one embeds, another writes what is embedded into the next generation.
     reader = _Reader(settings, changed)
-    generation = _NextGeneration(settings, current, base)
     try:
         added = _embed_and_add(reader, old_chunks, records, embedder, generation, report)
         records = dict(sorted(records.items()))
@@ -362,11 +363,13 @@ def _embed_and_add(
                 "chunks": [[c.id, c.key] for c in chunks],
             }
             pending.extend(c for c in chunks if (c.id, c.key) not in old_chunks)
-        if len(pending) >= EMBED_BLOCK or (done == reader.total and pending):
+        if len(pending) >= EMBED_BLOCK:
             generation.add(pending, embedder.vectors(pending))
-            added += len(pending)
-            pending = []
+            added, pending = added + len(pending), []
         report("indexing", done, reader.total)
+    if pending:
+        generation.add(pending, embedder.vectors(pending))
+        added += len(pending)
     return added
 
 
@@ -453,14 +456,16 @@ class _Embedder:
         """The vector of every chunk's text, by cache key."""
         texts = {c.key: c.embed_text for c in chunks}
         missing = self._cache.missing(texts)
+        found = self._cache.get([k for k in texts if k not in missing])
         # Longest first, like sentence-transformers does, so batches need little padding.
         order = sorted(missing, key=lambda k: len(texts[k]), reverse=True)
         for i in range(0, len(order), EMBED_STEP):
             keys = order[i : i + EMBED_STEP]
             vectors = self._encoder()([texts[k] for k in keys])
             self._cache.put(zip(keys, vectors, strict=True))
+            found.update(zip(keys, vectors, strict=True))
             self.embedded += len(keys)
-        return self._cache.get(list(texts))
+        return found
 
     def _encoder(self) -> Callable[[list[str]], np.ndarray]:
         if self._encode is None:
@@ -536,8 +541,6 @@ class _NextGeneration:
             self._queue.put(("stop",))
             self._thread.join()
         self._thread = None
-        import shutil
-
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def _put(self, item: tuple[Any, ...]) -> None:
@@ -617,8 +620,6 @@ def _unchanged(base: dict[str, Any], unreadable: Iterable[str] = ()) -> IndexSta
 
 def _remove_legacy_layout(index_dir: Path) -> None:
     # Indexes built before generations existed kept one Chroma folder at the top.
-    import shutil
-
     if (index_dir / CURRENT).exists() and (index_dir / MANIFEST).exists():
         shutil.rmtree(index_dir / CHROMA, ignore_errors=True)
         (index_dir / MANIFEST).unlink(missing_ok=True)
