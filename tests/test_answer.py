@@ -136,3 +136,42 @@ def test_real_local_model_answers_the_pancreas_question(
     assert any(
         p.doc_id == "techmed-medical-technology-east-netherlands.md" for p in answer.citations
     )
+
+
+@pytest.mark.slow
+def test_real_local_model_reports_how_likely_it_was_to_decline(local_llm) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    from askconvergence.answer.prompts import DECLINE_STARTS, DECLINE_TOKEN, SYSTEM_PROMPT
+
+    def odds(question: str) -> tuple[str, dict[str, float]]:
+        messages = [
+            ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
+            ChatMessage(
+                role=MessageRole.USER,
+                content="Passages:\n\n[1] (Micronit)\nMicronit is based in Enschede.\n\n"
+                f"Question: {question}",
+            ),
+        ]
+        text, seen = "", {}
+        for response in local_llm.stream_chat(
+            messages, max_tokens=8, first_token_odds=DECLINE_STARTS
+        ):
+            text = response.message.content
+            seen = response.additional_kwargs["odds"]
+        return text, seen
+
+    text, answered = odds("Where is Micronit based?")
+    assert DECLINE_TOKEN not in text and set(answered) == set(DECLINE_STARTS)
+    text, declined = odds("How many employees does Micronit have?")
+    assert text.startswith(DECLINE_TOKEN)
+    # The reply the model chose is the likelier one, and probabilities stay probabilities.
+    assert sum(declined.values()) > sum(answered.values())
+    assert 0.0 <= sum(answered.values()) < 0.5 < sum(declined.values()) <= 1.0
+    # Without the keyword nothing is computed or reported.
+    plain = list(
+        local_llm.stream_chat(
+            messages=[ChatMessage(role=MessageRole.USER, content="Hi")], max_tokens=2
+        )
+    )
+    assert all("odds" not in r.additional_kwargs for r in plain)

@@ -318,6 +318,11 @@ def test_numbers_in_no_passage_are_invented() -> None:
     assert invented_numbers("In 2030 135.000 mensen [1].", passages) == set()
     assert invented_numbers("About 100 patients [1].", passages) == set()  # "hundred"
     assert invented_numbers("Type 2 [1].", passages, question="Type 2 diabetes?") == set()
+    # A fraction written in words may come back as a percentage or a fraction.
+    third = [_p(1, "One-third of the Dutch working population has a chronic condition.")]
+    assert invented_numbers("33% of Dutch workers have one [1].", third) == set()
+    assert invented_numbers("1/3 of them [1].", third) == set()
+    assert invented_numbers("40% of Dutch workers have one [1].", third) == {"40"}
 
 
 def test_an_answer_that_only_repeats_the_question_is_no_answer() -> None:
@@ -327,6 +332,12 @@ def test_an_answer_that_only_repeats_the_question_is_no_answer() -> None:
     assert echoes_question("Erasmus MC has an intensive partnership with Erasmus MC [1].", question)
     assert echoes_question("[2] [1]", question)
     assert not echoes_question("Leiden University Medical Center (LUMC) does [1].", question)
+    # A name made of question words is still news when the question does not hold it whole.
+    twente = "Which university is the source of new MedTech activity in Twente?"
+    assert not echoes_question("The University of Twente is the source [1].", twente)
+    assert echoes_question("The source of new MedTech activity is in Twente [1].", twente)
+    rovers = "Besides directing the TechMed Centre, which position does Maroeska Rovers hold?"
+    assert echoes_question("Maroeska Rovers holds a position at the TechMed Centre [1].", rovers)
     dutch = "Hoe groot wordt het tekort aan zorgpersoneel in 2030?"
     assert not echoes_question("Het tekort wordt in 2030 135.000 [1].", dutch)
 
@@ -390,3 +401,34 @@ def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
         "Waar is het gevestigd?", history, Fixed(reply="Waar is het systeem gevestigd?")
     )
     assert "Micronit" in lost
+    # A name from the last answer resolves "that person" as well as the earlier subject would.
+    contact = [
+        Turn("user", "Who can I contact about working with Health Hub Utrecht?"),
+        Turn("assistant", "Contact Jelle van der Weijde, Director Health [1]."),
+    ]
+    resolved = "Which organisation does Jelle van der Weijde work for?"
+    assert (
+        llm_rewrite("Which organisation does that person work for?", contact, Fixed(reply=resolved))
+        == resolved
+    )
+    guessed = llm_rewrite(
+        "Which organisation does that person work for?",
+        contact,
+        Fixed(reply="Which organisation does Maria work for?"),
+    )
+    assert "Health Hub Utrecht" in guessed
+
+
+def test_an_answer_that_breaks_off_is_no_answer() -> None:
+    from askconvergence.answer.citations import dangles
+
+    assert dangles("Demcon was founded in [1].")
+    assert dangles("The five centres cover various fields, including [1].")
+    assert dangles("Micronit is in Enschede [1]. It was founded by [1].")
+    assert dangles("De centra werken onder andere aan zoals [1].")
+    assert not dangles(
+        "De overeenkomst werd getekend door de besturen, die het mogelijk maken [1]."
+    )
+    assert not dangles("Demcon was founded in 1993 [1].")
+    assert not dangles("Micronit is based in Enschede [1].")
+    assert not dangles("Het netwerk rust op zes pijlers [1].")

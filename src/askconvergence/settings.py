@@ -89,6 +89,11 @@ class RetrievalSettings(BaseModel):
         "stated in the passages, and decline when it says no (off: the 1.5B model says yes to "
         "its own invented answers, so it costs time for little).",
     )
+    decline_odds: float | None = Field(
+        None,
+        description="Decline when the local model's probability of starting its reply with the "
+        "decline token is at least this, even if it went on to answer (unset: never).",
+    )
     min_support: float = Field(
         0.3,
         description="An answer none of whose sentences has at least this share of its words in "

@@ -19,6 +19,7 @@ __all__ = [
     "check_citations",
     "cited_numbers",
     "clean_markers",
+    "dangles",
     "echoes_question",
     "invented_names",
     "invented_numbers",
@@ -151,16 +152,36 @@ def _numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(_fold_digits(_MARKER.sub("", _LIST_NUMBER.sub("", text)))))
 
 
+# Fractions a passage may write in words, with the percentages and forms an answer may give
+# for them ("one-third" is "33%" or "1/3").
+_FRACTIONS = {
+    r"\b(one|a|een)[\s-]+(third|derde)\b": ("33", "33.3", "33,3", "1", "3"),
+    r"\btwo[\s-]+thirds\b|\btwee[\s-]+derde\b": ("66", "67", "66.7", "66,7", "2", "3"),
+    r"\b(one|a)[\s-]+(quarter|fourth)\b|\b(een|één)[\s-]+kwart\b": ("25", "1", "4"),
+    r"\bthree[\s-]+quarters\b|\bdrie[\s-]+kwart\b": ("75", "3", "4"),
+    r"\bhalf\b|\bhelft\b": ("50", "1", "2"),
+}
+
+
+def _fraction_numbers(text: str) -> set[str]:
+    found: set[str] = set()
+    for pattern, numbers in _FRACTIONS.items():
+        if re.search(pattern, text, re.IGNORECASE):
+            found.update(numbers)
+    return found
+
+
 def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
     """Numbers in an answer that neither the passages nor the question contain.
 
     A small model's inventions are most often numbers (a fee, a count, a date), and a number
     survives translation, so this check works for Dutch answers to English passages too.
+    A passage's number written in words counts ("hundred" is 100, "one-third" is 33%).
     """
     known = _numbers(question)
     words: set[str] = set()
     for passage in passages:
-        known |= _numbers(passage.text)
+        known |= _numbers(passage.text) | _fraction_numbers(passage.text)
         words |= set(_WORD.findall(passage.text.lower()))
     return {
         n for n in _numbers(answer) - known if not any(w in words for w in _NUMBER_WORDS.get(n, ()))
@@ -187,6 +208,28 @@ def misses_quantity(answer: str, question: str) -> bool:
     if not _ASKS_QUANTITY.search(question):
         return False
     return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
+
+
+# Words a finished sentence does not end with: English prepositions, articles and
+# conjunctions; in Dutch only articles, "van" and "zoals" (Dutch ends clauses with verbs and
+# particles such as "op", "aan", "voor").
+_DANGLING = frozenset(
+    {
+        "on", "in", "at", "of", "by", "with", "for", "to", "from", "including", "and", "or",
+        "the", "a", "an", "as", "such",
+        "de", "het", "een", "van", "zoals",
+    }
+)  # fmt: skip
+
+
+def dangles(answer: str) -> bool:
+    """Whether a sentence of the answer breaks off where its fact should be ("Demcon was
+    founded in [1]."): the small model writes that when the passages lack the fact."""
+    for sentence in split_answer(answer):
+        words = _WORD.findall(_MARKER.sub("", sentence).lower())
+        if words and words[-1] in _DANGLING:
+            return True
+    return False
 
 
 def split_answer(text: str) -> list[str]:
@@ -275,15 +318,36 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
     return invented
 
 
+# A name: capitalised words, joined by "of", "&", "van", "de", ... ("University of Twente").
+_NAME = re.compile(
+    r"[A-ZÀ-Ý][\w&'’-]*(?:\s+(?:(?:of|for|and|the|van|der|den|de|voor|en|&)\s+)*[A-ZÀ-Ý][\w&'’-]*)*"
+)
+
+
+_ARTICLE = re.compile(r"^(the|de|het|een|a|an) ")
+
+
 def echoes_question(answer: str, question: str) -> bool:
     """Whether an answer says nothing the question did not: every content word of it is a
     question word ("Erasmus MC has a partnership with Erasmus MC" to "Which centre has a
-    partnership with Erasmus MC?"), or it is only citation markers ("[2] [1]")."""
+    partnership with Erasmus MC?"), or it is only citation markers ("[2] [1]").
+
+    A name the question does not hold as a whole is news even when its words are question
+    words: "The University of Twente is the source" answers "Which university is the source
+    of MedTech activity in Twente?".
+    """
     from askconvergence.retrieve import content_terms
 
     known = _passage_keys(question)
-    words = content_terms(_fold_digits(_MARKER.sub("", answer)))
-    return all(_found(word, *known) for word in words)
+    text = _MARKER.sub("", answer)
+    words = content_terms(_fold_digits(text))
+    if not all(_found(word, *known) for word in words):
+        return False
+    asked = " ".join(_WORD.findall(_fold(question)))
+    names = (
+        _ARTICLE.sub("", " ".join(_WORD.findall(_fold(m.group(0))))) for m in _NAME.finditer(text)
+    )
+    return all(f" {name} " in f" {asked} " for name in names if " " in name)
 
 
 def _fold(text: str) -> str:

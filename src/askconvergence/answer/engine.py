@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from askconvergence.answer.citations import (
     check_citations,
+    dangles,
     echoes_question,
     invented_names,
     invented_numbers,
@@ -22,6 +23,7 @@ from askconvergence.answer.extractive import extract_answer
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language
 from askconvergence.answer.prompts import (
+    DECLINE_STARTS,
     DECLINE_TOKEN,
     SYSTEM_PROMPT,
     VERIFY_PROMPT,
@@ -205,7 +207,7 @@ class Engine:
         if self.llm is None:
             raw = extract_answer(query, passages)
             yield Event("token", raw)
-            confirmed = True
+            confirmed, leaning = True, 0.0
         else:
             if self.excerpts is not None:
                 given = self.excerpts.select(query, passages, bundle.embedding)
@@ -215,7 +217,8 @@ class Engine:
                 yield from (Event("queued", n) for n in ticket.positions())
                 raw = ""
                 held = True  # hold text back while it could still be the decline token
-                deltas = self._generate(query, given, language)
+                odds: dict[str, float] = {}
+                deltas = self._generate(query, given, language, odds)
                 for delta in deltas:
                     timings.setdefault("first_token_s", time.perf_counter() - start)
                     raw += delta
@@ -230,11 +233,12 @@ class Engine:
                     else:
                         yield Event("token", delta)
                 deltas.close()  # stops generation at once when the model declined
+                leaning = sum(odds.values())  # how likely the model was to decline at once
                 confirmed = self._check(query, given, language, raw)
             finally:
                 ticket.release()  # the next request in line may start
         timings["total_s"] = time.perf_counter() - start
-        log.debug("Raw answer: %r", raw)
+        log.debug("Raw answer: %r (decline p %.3f)", raw, leaning)
 
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
@@ -259,8 +263,17 @@ class Engine:
             log.info("Declining: the answer only repeats the question: %r", raw)
             yield from self._decline(question, language, passages, timings, start)
             return
+        if dangles(raw):
+            log.info("Declining: a sentence of the answer breaks off: %r", raw)
+            yield from self._decline(question, language, passages, timings, start)
+            return
         if misses_quantity(raw, query):
             log.info("Declining: the question asks for an amount and the answer has none")
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        odds_gate = self.settings.retrieval.decline_odds
+        if odds_gate is not None and leaning >= odds_gate:
+            log.info("Declining: the model leaned to declining (p %.3f)", leaning)
             yield from self._decline(question, language, passages, timings, start)
             return
         if not confirmed:
@@ -335,12 +348,23 @@ class Engine:
         return not reply.strip().upper().startswith("NO")
 
     def _generate(
-        self, question: str, passages: list[Passage], language: str
+        self,
+        question: str,
+        passages: list[Passage],
+        language: str,
+        odds: dict[str, float] | None = None,
     ) -> Generator[str, None, None]:
+        """The answer's text pieces. ``odds`` is filled, when the model can tell, with the
+        probability that the answer starts with each of the decline token's first pieces."""
         assert self.llm is not None
-        responses = self.llm.stream_chat(self._messages(question, passages, language))
+        extra: dict[str, Any] = {}
+        if odds is not None and getattr(self.llm, "reports_first_token_odds", False):
+            extra["first_token_odds"] = DECLINE_STARTS
+        responses = self.llm.stream_chat(self._messages(question, passages, language), **extra)
         try:
             for response in responses:
+                if odds is not None:
+                    odds.update(response.additional_kwargs.get("odds", {}))
                 if response.delta:
                     yield response.delta
         finally:

@@ -70,6 +70,21 @@ def _shares_a_word(a: str, b: str) -> bool:
     return any(w.casefold() in words_b for w in _WORD.findall(a) if len(w) > 2)
 
 
+def _names_from_answer(rewritten: str, question: str, history: Sequence[Turn]) -> bool:
+    """Whether a rewrite brings in a name (a capitalised word) of the last answer that the
+    follow-up itself did not hold."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    if not answers:
+        return False
+    asked = {w.casefold() for w in _WORD.findall(question)}
+    names = {
+        w.casefold()
+        for w in _WORD.findall(_MARKERS.sub("", answers[-1]))
+        if len(w) > 2 and w[0].isupper() and w.casefold() not in asked
+    }
+    return any(w.casefold() in names for w in _WORD.findall(rewritten))
+
+
 def heuristic_rewrite(question: str, history: Sequence[Turn]) -> str:
     """A search query for a follow-up without an LLM: the question plus the earlier subject."""
     if not is_follow_up(question, history):
@@ -116,10 +131,13 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
     rewritten = re.sub(r"^(rewritten question|question|vraag)\s*:\s*", "", rewritten, flags=re.I)
     if len(rewritten.split()) < 2 or len(rewritten) > 4 * len(question) + 120:
         return heuristic_rewrite(question, history)
-    # A rewrite that names nothing from the earlier question did not resolve the reference
-    # (the small model sometimes guesses another subject): keep the earlier subject in it.
+    # A rewrite that names nothing from the earlier question or answer did not resolve the
+    # reference (the small model sometimes guesses another subject): keep the earlier subject.
+    # A name from the last answer resolves it too ("that person" → "Jelle van der Weijde").
     subject = _subject(_user_turns(history)[-1])
-    if subject and not _shares_a_word(rewritten, subject):
+    if subject and not (
+        _shares_a_word(rewritten, subject) or _names_from_answer(rewritten, question, history)
+    ):
         log.info("Rewrite %r lost the subject %r; adding it", rewritten, subject)
         return f"{rewritten} ({subject})"
     log.info("Follow-up %r rewritten as %r", question, rewritten)

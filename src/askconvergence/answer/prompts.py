@@ -9,9 +9,18 @@ from collections.abc import Sequence
 
 from askconvergence.answer.types import Passage
 
-__all__ = ["DECLINE_TOKEN", "SYSTEM_PROMPT", "VERIFY_PROMPT", "decline_message", "user_prompt"]
+__all__ = [
+    "DECLINE_STARTS",
+    "DECLINE_TOKEN",
+    "SYSTEM_PROMPT",
+    "VERIFY_PROMPT",
+    "decline_message",
+    "user_prompt",
+]
 
 DECLINE_TOKEN = "NOT_IN_DOCUMENTS"
+# How a declining reply starts (the model's first token of each), for the decline odds.
+DECLINE_STARTS = (DECLINE_TOKEN, "Not")
 
 SYSTEM_PROMPT = (
     "You answer questions about Convergence Health & Technology and Dutch health technology, "

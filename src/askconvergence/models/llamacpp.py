@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -31,6 +32,9 @@ class LlamaCppChat(CustomLLM):
     context_window: int = 4096
     max_tokens: int = 256
     temperature: float = 0.0
+
+    # stream_chat(..., first_token_odds=[...]) is understood (see there).
+    reports_first_token_odds: ClassVar[bool] = True
 
     _llama: Any = PrivateAttr()
     # One llama.cpp context serves one generation at a time; callers queue on this lock.
@@ -70,13 +74,38 @@ class LlamaCppChat(CustomLLM):
     def _messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
         return [{"role": m.role.value, "content": m.content or ""} for m in messages]
 
-    def _stream(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Iterator[str]:
+    def _first_token(self, text: str) -> int:
+        return int(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)[0])
+
+    def _stream(
+        self, messages: Sequence[ChatMessage], odds: dict[str, float] | None = None, **kwargs: Any
+    ) -> Iterator[str]:
+        """The answer's text pieces. With ``odds`` (text -> 0.0), each text's value is set to
+        the probability that the answer starts with it, read from the model's first step."""
+        processors = None
+        if odds:
+            from llama_cpp import LogitsProcessorList
+
+            ids = {text: self._first_token(text) for text in odds}
+            first = True
+
+            def read_odds(_input_ids: Any, scores: Any) -> Any:
+                nonlocal first
+                if first:
+                    first = False
+                    exp = np.exp(scores.astype(np.float64) - float(scores.max()))
+                    for text, token in ids.items():
+                        odds[text] = float(exp[token] / exp.sum())
+                return scores
+
+            processors = LogitsProcessorList([read_odds])
         with self._lock:
             chunks = self._llama.create_chat_completion(
                 messages=self._messages(messages),
                 max_tokens=kwargs.get("max_tokens", self.max_tokens),
                 temperature=self.temperature,
                 stream=True,
+                logits_processor=processors,
             )
             for chunk in chunks:
                 delta = chunk["choices"][0].get("delta", {}).get("content")
@@ -90,12 +119,18 @@ class LlamaCppChat(CustomLLM):
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream a reply. ``first_token_odds=[text, ...]`` puts, on every response, the
+        probability that the reply starts with each text in ``additional_kwargs["odds"]``."""
+        odds = dict.fromkeys(kwargs.pop("first_token_odds", ()) or (), 0.0)
+
         def gen() -> ChatResponseGen:
             text = ""
-            for delta in self._stream(messages, **kwargs):
+            for delta in self._stream(messages, odds=odds or None, **kwargs):
                 text += delta
                 yield ChatResponse(
-                    message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta
+                    message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
+                    delta=delta,
+                    additional_kwargs={"odds": dict(odds)} if odds else {},
                 )
 
         return gen()
