@@ -55,7 +55,8 @@ def engine_for(
         s = s.model_copy(
             update={"retrieval": s.retrieval.model_copy(update={"prompt_words": words})}
         )
-    return Engine(s, make_retriever(index, embed, s), llm, make_excerpts(s, embed))
+    excerpts = make_excerpts(s, embed)
+    return Engine(s, make_retriever(index, embed, s, sentences=excerpts), llm, excerpts)
 
 
 def timed_ours(engine: Engine, question: str) -> tuple[float, float, Answer]:

@@ -72,7 +72,8 @@ def main() -> None:
     base = common.settings(**({"model": args.model} if args.model else {}))
     index, embed = PassageIndex(base), make_embed_model(base)
     llm = make_llm(base)
-    ours = Engine(base, make_retriever(index, embed, base), llm, make_excerpts(base, embed))
+    excerpts = make_excerpts(base, embed)
+    ours = Engine(base, make_retriever(index, embed, base, sentences=excerpts), llm, excerpts)
     starter = VectorStoreIndex.from_vector_store(index.vector_store(), embed_model=embed)
     query_engine = starter.as_query_engine(llm=llm)
     items = [i for i in common.subset(args.step) if len(i.turns) == 1]

@@ -126,10 +126,11 @@ def test_real_local_model_answers_the_pancreas_question(
     from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
-    retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
-    engine = Engine(
-        built_settings, retriever, local_llm, make_excerpts(built_settings, embed_model)
+    excerpts = make_excerpts(built_settings, embed_model)
+    retriever = make_retriever(
+        PassageIndex(built_settings), embed_model, built_settings, sentences=excerpts
     )
+    engine = Engine(built_settings, retriever, local_llm, excerpts)
     answer = engine.ask(PANCREAS)
     assert answer.grounded, answer.answer
     assert "2024" in answer.answer

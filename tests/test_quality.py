@@ -261,8 +261,10 @@ def test_real_model_declines_unanswerable_questions(built_settings, embed_model,
     from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
-    retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
     excerpts = make_excerpts(built_settings, embed_model)  # the default pipeline
+    retriever = make_retriever(
+        PassageIndex(built_settings), embed_model, built_settings, sentences=excerpts
+    )
     engine = Engine(built_settings, retriever, local_llm, excerpts)
     for question in [
         "Who is the CEO of Micronit?",
@@ -288,8 +290,10 @@ def test_real_model_answers_a_dutch_follow_up_in_dutch(
     from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
-    retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
     excerpts = make_excerpts(built_settings, embed_model)  # the default pipeline
+    retriever = make_retriever(
+        PassageIndex(built_settings), embed_model, built_settings, sentences=excerpts
+    )
     engine = Engine(built_settings, retriever, local_llm, excerpts)
     history = [Turn("user", "Wat is Micronit?"), Turn("assistant", "Micronit maakt chips [1].")]
     answer = engine.ask("Waar is het gevestigd?", history)

@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from askconvergence.evaluation import load_items
 from tests.conftest import DEV_SET
 
@@ -21,3 +23,38 @@ def test_retrieval_finds_the_gold_passage_for_public_questions(extractive_engine
         if not any(_norm(item.gold) in _norm(p.text) for p in passages):
             misses.append(item.id)
     assert not misses, f"gold passage not retrieved for {misses}"
+
+
+def test_candidates_are_re_ranked_by_their_best_sentence(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
+    """The chunk holding the one sentence that defines "convergence" opens with a list of
+    goals; fused whole-chunk scores put it below 4th, its best sentence brings it up."""
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever
+
+    question = 'How does Convergence Health & Technology define "convergence"?'
+    gold = "integrating knowledge, expertise and methodolog"
+    index = PassageIndex(built_settings)
+    sentences = ExcerptSelector(embed_model)
+
+    def top(**kwargs) -> list[str]:  # type: ignore[no-untyped-def]
+        retriever = make_retriever(index, embed_model, built_settings, **kwargs)
+        return [_norm(r.node.get_content()) for r in retriever.retrieve(question)]
+
+    fused = top()
+    reranked = top(sentences=sentences)
+    assert len(reranked) == len(fused) == built_settings.retrieval.top_k
+    assert not any(gold in text for text in fused)
+    assert any(gold in text for text in reranked)
+    # Its score stays the whole chunk's similarity (what the decline gate reads).
+    retriever = make_retriever(index, embed_model, built_settings, sentences=sentences)
+    found = next(r for r in retriever.retrieve(question) if gold in _norm(r.node.get_content()))
+    deeper = make_retriever(index, embed_model, built_settings, top_k=12).retrieve(question)
+    whole = {r.node.node_id: r.score for r in deeper}[found.node.node_id]
+    assert found.score == pytest.approx(whole)
+    # Depth 0 turns the re-ranking off.
+    off = built_settings.model_copy(
+        update={"retrieval": built_settings.retrieval.model_copy(update={"rerank_depth": 0})}
+    )
+    plain = make_retriever(index, embed_model, off, sentences=sentences)
+    assert [_norm(r.node.get_content()) for r in plain.retrieve(question)] == fused

@@ -331,8 +331,9 @@ def _eval_systems(settings: Settings, with_baseline: bool) -> tuple[Any, Any]:
         llm = make_llm(settings)
     except (IndexMissingError, IndexMismatchError, BackendError, ModelUnavailableError) as exc:
         _fail(str(exc))
-    retriever = make_retriever(index, embed_model, settings)
-    engine = Engine(settings, retriever, llm, make_excerpts(settings, embed_model))
+    excerpts = make_excerpts(settings, embed_model)
+    retriever = make_retriever(index, embed_model, settings, sentences=excerpts)
+    engine = Engine(settings, retriever, llm, excerpts)
     baseline = StarterBaseline(index, embed_model, llm) if with_baseline and llm else None
     return engine, baseline
 

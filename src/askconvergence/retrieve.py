@@ -8,7 +8,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from llama_index.core.retrievers import BaseRetriever
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HybridRetriever",
     "LexicalIndex",
+    "SentenceScorer",
     "content_terms",
     "cosine",
     "decline_score",
@@ -145,6 +146,16 @@ def _zscores(values: Sequence[float]) -> list[float]:
     return [0.0 if std == 0 else (v - mean) / std for v in values]
 
 
+class SentenceScorer(Protocol):
+    """Scores chunks by their sentence closest to a query (see :class:`ExcerptSelector`)."""
+
+    def best_sentence_similarity(
+        self, query_embedding: Sequence[float], chunks: Sequence[tuple[str, str]]
+    ) -> list[float]:
+        """Per (title, text) chunk: the highest cosine similarity of one of its sentences."""
+        ...
+
+
 class HybridRetriever(BaseRetriever):
     """Dense search in the Chroma collection and BM25 over the same chunks, fused by z-scores.
 
@@ -164,6 +175,9 @@ class HybridRetriever(BaseRetriever):
         top_k: int = 4,
         candidates: int = 20,
         lexical_weight: float = 1.0,
+        sentences: SentenceScorer | None = None,
+        rerank_depth: int = 12,
+        sentence_weight: float = 1.0,
     ) -> None:
         super().__init__()
         self.index = index
@@ -171,6 +185,9 @@ class HybridRetriever(BaseRetriever):
         self.top_k = top_k
         self.candidates = candidates
         self.lexical_weight = lexical_weight
+        self.sentences = sentences
+        self.rerank_depth = rerank_depth
+        self.sentence_weight = sentence_weight
         self._lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
         self._position: dict[str, int] = {}
@@ -229,11 +246,34 @@ class HybridRetriever(BaseRetriever):
         fused = {
             i: zd + self.lexical_weight * zl for i, zd, zl in zip(ids, z_dense, z_lex, strict=True)
         }
-        best = sorted(ids, key=lambda i: fused[i], reverse=True)[: self.top_k]
+        best = sorted(ids, key=lambda i: fused[i], reverse=True)
+        if self.sentences is not None and self.rerank_depth > self.top_k:
+            best = self._by_best_sentence(embedding, best[: self.rerank_depth], fused)
+        best = best[: self.top_k]
         return [
             NodeWithScore(node=lexical.nodes[self._position[i]], score=float(dense[i]))
             for i in best
         ]
+
+    def _by_best_sentence(
+        self, embedding: Sequence[float], ids: list[str], fused: dict[str, float]
+    ) -> list[str]:
+        """Re-rank the best fused candidates by adding how close their best sentence is to the
+        query: a chunk whose one sentence answers ("Convergence: the process of integrating
+        knowledge, expertise and methodologies") is otherwise diluted by the rest of it."""
+        assert self.sentences is not None
+        lexical = self.lexical()
+        nodes = [lexical.nodes[self._position[i]] for i in ids]
+        best = self.sentences.best_sentence_similarity(
+            embedding, [(str(n.metadata.get("title", "")), n.get_content()) for n in nodes]
+        )
+        z_fused = _zscores([fused[i] for i in ids])
+        z_best = _zscores(best)
+        score = {
+            i: zf + self.sentence_weight * zb
+            for i, zf, zb in zip(ids, z_fused, z_best, strict=True)
+        }
+        return sorted(ids, key=lambda i: score[i], reverse=True)
 
 
 # Best cosine similarity below which a question is taken as off-topic, per embedder. Measured on
@@ -251,9 +291,14 @@ def decline_score(settings: Settings) -> float:
 
 
 def make_retriever(
-    index: PassageIndex, embed_model: BaseEmbedding, settings: Settings, top_k: int | None = None
+    index: PassageIndex,
+    embed_model: BaseEmbedding,
+    settings: Settings,
+    top_k: int | None = None,
+    sentences: SentenceScorer | None = None,
 ) -> HybridRetriever:
-    """The hybrid (dense + BM25) retriever configured by ``settings.retrieval``."""
+    """The hybrid (dense + BM25) retriever configured by ``settings.retrieval``; with
+    ``sentences`` its best candidates are re-ranked by their best sentence."""
     cfg = settings.retrieval
     return HybridRetriever(
         index,
@@ -261,6 +306,9 @@ def make_retriever(
         top_k=top_k or cfg.top_k,
         candidates=cfg.candidates,
         lexical_weight=cfg.lexical_weight,
+        sentences=sentences,
+        rerank_depth=cfg.rerank_depth,
+        sentence_weight=cfg.sentence_weight,
     )
 
 

@@ -80,6 +80,15 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(
         20, description="Candidates taken from each of dense and BM25 search before fusing."
     )
+    rerank_depth: int = Field(
+        12,
+        description="The best fused candidates re-ranked by how close their best sentence is "
+        "to the question (0 = no re-ranking).",
+    )
+    sentence_weight: float = Field(
+        1.0,
+        description="Weight of the best-sentence z-score against the fused one when re-ranking.",
+    )
     lexical_weight: float = Field(
         1.0, description="Weight of the BM25 z-score against the dense one in the fused ranking."
     )

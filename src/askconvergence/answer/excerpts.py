@@ -192,6 +192,28 @@ class ExcerptSelector:
                 self._cache.move_to_end(text, last=False)  # the least recently used end
         return len(texts)
 
+    def best_sentence_similarity(
+        self, query_embedding: Sequence[float], chunks: Sequence[tuple[str, str]]
+    ) -> list[float]:
+        """Per (title, text) chunk: the cosine similarity of its sentence closest to the query.
+        The retriever re-ranks by it; the vectors are the ones excerpts are chosen with."""
+        import numpy as np
+
+        keyed = [[_keyed(title, s) for s in split_sentences(text)] for title, text in chunks]
+        vectors = self._vectors([t for texts in keyed for t in texts])
+        q = np.asarray(query_embedding, dtype=np.float64)
+        out, at = [], 0
+        for texts in keyed:
+            block = np.asarray(vectors[at : at + len(texts)], dtype=np.float64)
+            at += len(texts)
+            if not len(block):
+                out.append(0.0)
+                continue
+            norms = np.linalg.norm(block, axis=1) * float(np.linalg.norm(q))
+            sims = np.divide(block @ q, norms, out=np.zeros(len(block)), where=norms > 0)
+            out.append(float(sims.max()))
+        return out
+
     def scores(
         self,
         query: str,

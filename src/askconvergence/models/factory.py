@@ -225,15 +225,18 @@ def make_engine(settings: Settings, *, llm: LLM | None | str = "auto") -> Any:
         if settings.embed.model != MULTILINGUAL_EMBEDDER:
             single_thread_queries()  # only the sentence-transformers embedder runs on torch
 
+        # Its sentence vectors choose the prompt's excerpts and re-rank the retrieved chunks.
+        excerpts = make_excerpts(settings, embed_model)
+
         def open_generation(idx: PassageIndex) -> Any:
-            retriever = make_retriever(idx, embed_model, settings)
+            retriever = make_retriever(idx, embed_model, settings, sentences=excerpts)
             retriever.warm()  # keyword index and first query embedding, before any user waits
             return retriever
 
         # Follows the published index generation, so a rebuild is served without a restart.
         retriever = LiveRetriever(settings, open_generation, index)
         chosen = loading.result() if loading is not None else llm
-    return Engine(settings, retriever, chosen, make_excerpts(settings, embed_model))  # type: ignore[arg-type]
+    return Engine(settings, retriever, chosen, excerpts)  # type: ignore[arg-type]
 
 
 def prompt_words(settings: Settings) -> int:
@@ -244,8 +247,8 @@ def prompt_words(settings: Settings) -> int:
 
 
 def make_excerpts(settings: Settings, embed_model: BaseEmbedding) -> Any:
-    """The sentence selector that keeps the prompt within budget (``None``: whole passages)."""
+    """The sentence selector that keeps the prompt within budget (a budget of 0 gives the
+    model whole passages; the selector's sentence vectors still re-rank retrieval)."""
     from askconvergence.answer.excerpts import ExcerptSelector
 
-    words = prompt_words(settings)
-    return ExcerptSelector(embed_model, budget_words=words) if words > 0 else None
+    return ExcerptSelector(embed_model, budget_words=prompt_words(settings))
