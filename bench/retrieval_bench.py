@@ -2,7 +2,9 @@
 against a raw Chroma query plus one query embedding, on the real index and on synthetic
 collections of 10,000 and 100,000 chunks (random but fixed embeddings, texts of corpus words).
 
-    PYTHONPATH=src python bench/retrieval_bench.py [--sizes 10000,100000] [--queries 60]
+    PYTHONPATH=src python bench/retrieval_bench.py [--sizes 10000,100000] [--queries 60] [--rerank]
+
+With ``--rerank`` it also times the best-sentence re-ranking the server adds on top.
 """
 
 from __future__ import annotations
@@ -105,12 +107,30 @@ def synthetic_index(base: Settings, size: int, vocabulary: list[str]) -> Setting
 
 
 def measure(
-    settings: Settings, embed: Any, raw_embed: Callable[[str], Any], questions: list[str]
+    settings: Settings,
+    embed: Any,
+    raw_embed: Callable[[str], Any],
+    questions: list[str],
+    rerank: str = "off",
 ) -> list[object]:
-    """p50/p95 of ours and of the raw reference over ``questions`` (alternating order)."""
+    """p50/p95 of ours and of the raw reference over ``questions`` (alternating order).
+
+    ``rerank``: "off" (the hybrid retriever alone), "prepared" (re-ranked by best sentence,
+    every chunk's sentences embedded ahead as the server does after start) or "cold"
+    (re-ranked, sentences embedded when a query needs them: a corpus too big to prepare).
+    """
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.retrieve import to_passages
+
     index = PassageIndex(settings)
-    retriever = make_retriever(index, embed, settings)
+    sentences = ExcerptSelector(embed) if rerank != "off" else None
+    retriever = make_retriever(index, embed, settings, sentences=sentences)
     retriever.warm()  # the server builds the keyword index before it reports ready
+    if sentences is not None and rerank == "prepared":
+        from llama_index.core.schema import NodeWithScore
+
+        nodes = retriever.lexical().nodes
+        sentences.prepare(to_passages([NodeWithScore(node=n, score=0.0) for n in nodes]))
     engine = Engine(settings, retriever, None)
     collection = index.collection
     k = settings.retrieval.top_k
@@ -150,6 +170,7 @@ def measure(
     return [
         index.count(),
         type(engine.retriever).__name__,
+        rerank,
         common.p50(t_ours) * ms,
         common.pct(t_ours, 0.95) * ms,
         common.p50(t_raw) * ms,
@@ -169,6 +190,12 @@ def main() -> None:
         "--torch-default-threads",
         action="store_true",
         help="keep torch's default thread count (make_engine sets one)",
+    )
+    parser.add_argument(
+        "--rerank",
+        action="store_true",
+        help="also measure the best-sentence re-ranking the server uses: on the real index "
+        "with its sentences embedded ahead, on the synthetic ones embedding them per query",
     )
     args = parser.parse_args()
 
@@ -202,16 +229,18 @@ def main() -> None:
     vocabulary = sorted({w for n in index.nodes() for w in re.findall(r"\w+", n.get_content())})
     rows = [["real corpus", *measure(base, embed, raw_embed, questions)]]
     print(rows[-1], flush=True)
-    for size in [int(s) for s in args.sizes.split(",") if s]:
-        rows.append(
-            [
-                f"synthetic {size}",
-                *measure(
-                    synthetic_index(synth_base, size, vocabulary), embed, raw_embed, questions
-                ),
-            ]
-        )
+    if args.rerank:
+        rows.append(["real corpus", *measure(base, embed, raw_embed, questions, "prepared")])
         print(rows[-1], flush=True)
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        synthetic = synthetic_index(synth_base, size, vocabulary)
+        rows.append([f"synthetic {size}", *measure(synthetic, embed, raw_embed, questions)])
+        print(rows[-1], flush=True)
+        if args.rerank:
+            rows.append(
+                [f"synthetic {size}", *measure(synthetic, embed, raw_embed, questions, "cold")]
+            )
+            print(rows[-1], flush=True)
     print(
         f"\nRetrieval latency, top_k={base.retrieval.top_k}, {len(questions)} questions of "
         "eval/questions.jsonl; ours = Engine.retrieve (query embedding + retriever + passages), "
@@ -223,6 +252,7 @@ def main() -> None:
                 "index",
                 "chunks",
                 "our retriever",
+                "sentence re-rank",
                 "ours p50 ms",
                 "ours p95 ms",
                 "raw p50 ms",

@@ -436,3 +436,29 @@ def test_an_answer_that_breaks_off_is_no_answer() -> None:
     assert not dangles("Demcon was founded in 1993 [1].")
     assert not dangles("Micronit is based in Enschede [1].")
     assert not dangles("Het netwerk rust op zes pijlers [1].")
+
+
+def test_a_year_found_nowhere_near_the_subject_is_no_answer() -> None:
+    from askconvergence.answer.citations import unanchored_years
+
+    passages = [
+        _p(1, "Rovers spoke at the Health Valley Event (2023 edition). Healthcare is in flux."),
+        _p(2, "Health Hub Utrecht visited its Finnish counterparts in 2018."),
+        _p(3, "Flux Robotics, een spin-off van de Universiteit Twente, ontwikkelt robots."),
+    ]
+    founded = "In welk jaar is Flux Robotics opgericht?"
+    assert unanchored_years("Flux Robotics is opgericht in 2023 [1].", passages, founded) == {
+        "2023"
+    }
+    visited = "In what year did Health Hub Utrecht visit Finland?"
+    assert unanchored_years("In 2018 [2].", passages, visited) == set()
+    # The sentence next to the year counts, and so does a year the question gave.
+    event = "When did Rovers speak at the Health Valley Event?"
+    assert unanchored_years("In 2023 [1].", passages, event) == set()
+    assert (
+        unanchored_years("Since 2023 [1].", passages, "What happened to Flux Robotics since 2023?")
+        == set()
+    )
+    # Only "when" questions with a name in them are checked.
+    assert unanchored_years("In 2023 [1].", passages, "Who founded Flux Robotics?") == set()
+    assert unanchored_years("In 2023 [1].", passages, "when was it founded?") == set()

@@ -28,6 +28,7 @@ __all__ = [
     "resolve_citations",
     "split_answer",
     "support",
+    "unanchored_years",
 ]
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -230,6 +231,48 @@ def dangles(answer: str) -> bool:
         if words and words[-1] in _DANGLING:
             return True
     return False
+
+
+_ASKS_WHEN = re.compile(
+    r"\b(when|what year|which year|since when|wanneer|welk jaar|sinds wanneer)\b", re.IGNORECASE
+)
+# Capitalised words in a row ("Flux Robotics", "Inspiration-conferentie"), without joiners.
+_CAPITALISED_RUN = re.compile(r"[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def unanchored_years(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
+    """Years a "when" answer gives that no passage states near what the question names.
+
+    Asked "In which year was Flux Robotics founded?", the small model takes any year from
+    its passages ("2023", the year of an event elsewhere). A year counts as anchored when a
+    passage sentence holding it, or the sentence before or after, or the passage title, names
+    one of the question's names ("Flux", "Robotics"). Questions without a name are not checked.
+    """
+    if not _ASKS_WHEN.search(question):
+        return set()
+    names = [
+        frozenset(
+            _fold(part)
+            for part in re.split(r"[\s-]+", m.group(0))
+            if len(part) > 2 and part[:1].isupper()
+        )
+        for m in _CAPITALISED_RUN.finditer(question)
+        if m.start() > 0
+    ]
+    names = [name for name in names if name]
+    if not names:
+        return set()
+    from askconvergence.answer.excerpts import split_sentences
+
+    windows = []
+    for passage in passages:
+        sentences = [_fold(s) for s in split_sentences(passage.text)]
+        title = _fold(passage.title)
+        for i in range(len(sentences)):
+            windows.append(set(_WORD.findall(" ".join([title, *sentences[max(0, i - 1) : i + 2]]))))
+    years = set(_YEAR.findall(_MARKER.sub("", answer))) - set(_YEAR.findall(question))
+    return {y for y in years if not any(y in w and any(n <= w for n in names) for w in windows)}
 
 
 def split_answer(text: str) -> list[str]:

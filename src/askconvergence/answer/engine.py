@@ -17,6 +17,7 @@ from askconvergence.answer.citations import (
     invented_names,
     invented_numbers,
     misses_quantity,
+    unanchored_years,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import extract_answer
@@ -261,6 +262,11 @@ class Engine:
             return
         if echoes_question(raw, query):
             log.info("Declining: the answer only repeats the question: %r", raw)
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        years = unanchored_years(raw, given, query)
+        if years:
+            log.info("Declining: years %s are stated nowhere near the question's subject", years)
             yield from self._decline(question, language, passages, timings, start)
             return
         if dangles(raw):
