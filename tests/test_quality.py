@@ -462,3 +462,36 @@ def test_a_year_found_nowhere_near_the_subject_is_no_answer() -> None:
     # Only "when" questions with a name in them are checked.
     assert unanchored_years("In 2023 [1].", passages, "Who founded Flux Robotics?") == set()
     assert unanchored_years("In 2023 [1].", passages, "when was it founded?") == set()
+
+
+def test_a_loop_of_citation_markers_ends_the_answer(extractive_engine) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    from askconvergence.answer.engine import Engine
+
+    pulled = []
+
+    class Looping(CustomLLM):  # the 1.5B model's failure: "[1] [1] [1] ..." to the token limit
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(is_chat_model=False)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            raise AssertionError("the engine streams")
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            text = ""
+            for delta in ["One-third of the Dutch working population has a chronic condition"]:
+                pulled.append(delta)
+                text += delta
+                yield CompletionResponse(text=text, delta=delta)
+            for _ in range(200):
+                pulled.append(" [1]")
+                text += " [1]"
+                yield CompletionResponse(text=text, delta=" [1]")
+
+    engine = Engine(extractive_engine.settings, extractive_engine.retriever, Looping())
+    answer = engine.ask("What share of the Dutch working population has a chronic condition?")
+    assert len(pulled) <= 6  # stopped at the fourth marker in a row, not the 200th
+    assert answer.grounded, answer.answer
+    assert answer.answer.count("[1]") == 1 and "One-third" in answer.answer

@@ -64,6 +64,11 @@ _DECLINE_WORDS = re.compile(
 )
 
 
+# A small model sometimes loops on citation markers ("1/1 [1] [1] [1] [1] ..." until the token
+# limit): four in a row end the answer, keeping one.
+_RUNAWAY = re.compile(r"(\[\d+(?:\s*,\s*\d+)*\])(?:\s*\[\d+(?:\s*,\s*\d+)*\]){3,}\s*$")
+
+
 def reads_as_decline(text: str) -> bool:
     """Whether an answer says the passages do not answer (in English or Dutch)."""
     return DECLINE_TOKEN in text or bool(_DECLINE_WORDS.search(text))
@@ -233,7 +238,12 @@ class Engine:
                         yield Event("token", raw)
                     else:
                         yield Event("token", delta)
-                deltas.close()  # stops generation at once when the model declined
+                    looping = _RUNAWAY.search(raw)
+                    if looping:
+                        log.info("Stopping a run of repeated citation markers")
+                        raw = raw[: looping.start()] + looping.group(1)
+                        break
+                deltas.close()  # stops generation at once when declined or looping
                 leaning = sum(odds.values())  # how likely the model was to decline at once
                 confirmed = self._check(query, given, language, raw)
             finally:
