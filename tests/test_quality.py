@@ -203,6 +203,13 @@ def test_support_counts_numbers_exactly_and_dutch_cognates() -> None:
         "Het tekort wordt 120.000 in 2031.", passage
     )
     assert support("patiënten", passage) == 1.0
+    # A bare number backs itself however it is grouped, and a fraction backs its percentage:
+    # these short answers were declined as unsupported.
+    assert support("135,000 [1]", passage) == 1.0
+    assert support("135 000", "will reach 135.000") == 1.0
+    third = "One-third of the Dutch working population has a chronic illness."
+    assert support("33% [1]", third) == 1.0
+    assert support("40% [1]", third) == 0.0
     assert split_answer("One [1]. Two [2].\nThree") == ["One [1].", "Two [2].", "Three"]
 
 
@@ -462,6 +469,33 @@ def test_a_year_found_nowhere_near_the_subject_is_no_answer() -> None:
     # Only "when" questions with a name in them are checked.
     assert unanchored_years("In 2023 [1].", passages, "Who founded Flux Robotics?") == set()
     assert unanchored_years("In 2023 [1].", passages, "when was it founded?") == set()
+
+
+def test_an_amount_found_nowhere_near_the_subject_is_no_answer() -> None:
+    from askconvergence.answer.citations import unanchored_amounts
+
+    passages = [
+        _p(1, "Micronit is an icon in East Netherlands. The Enschede-based company makes chips."),
+        _p(
+            2,
+            "The artificial pancreas was developed by the Twente-based Inreda. Some 100,000 "
+            "people have type 1 diabetes. It controls blood sugar automatically. Currently, "
+            "more than a hundred patients carry the device.",
+        ),
+        _p(3, "Health Hub Utrecht currently consists of over thirty partners."),
+    ]
+    staff = "Hoeveel medewerkers heeft Micronit?"
+    assert unanchored_amounts("Micronit heeft 100.000 medewerkers [2].", passages, staff) == {
+        "100000"
+    }
+    # Two sentences after the name still count, and so does a number written in words.
+    carriers = "How many patients carry the Inreda pancreas?"
+    assert unanchored_amounts("More than 100 [2].", passages, carriers) == set()
+    partners = "How many partners does Health Hub Utrecht have?"
+    assert unanchored_amounts("Over 30 partners [3].", passages, partners) == set()
+    # Only amount questions with a name in them are checked.
+    assert unanchored_amounts("100,000 [2].", passages, "How many people have diabetes?") == set()
+    assert unanchored_amounts("In 2018 [1].", passages, "When did Micronit start?") == set()
 
 
 def test_a_loop_of_citation_markers_ends_the_answer(extractive_engine) -> None:  # type: ignore[no-untyped-def]

@@ -28,6 +28,7 @@ __all__ = [
     "resolve_citations",
     "split_answer",
     "support",
+    "unanchored_amounts",
     "unanchored_years",
 ]
 
@@ -84,8 +85,10 @@ def overlap(a: str, b: str) -> float:
 def _passage_keys(text: str) -> tuple[frozenset[str], frozenset[str]]:
     from askconvergence.retrieve import lexical_tokens
 
-    words = [w for w in _WORD.findall(_fold_digits(text.lower()))]
-    return frozenset(lexical_tokens(text)), frozenset(w[:5] for w in words if len(w) >= 5)
+    # Grouped numbers are folded first, so the answer's "135,000" finds the passage's "135.000".
+    folded = _fold_digits(text)
+    words = [w for w in _WORD.findall(folded.lower())]
+    return frozenset(lexical_tokens(folded)), frozenset(w[:5] for w in words if len(w) >= 5)
 
 
 # A number written in groups of three: "135,000", "135.000", "1 000 000" (one separator).
@@ -116,7 +119,7 @@ def support(sentence: str, passage_text: str) -> float:
     found = 0
     for word in words:
         if word.isdigit():
-            found += word in stems
+            found += word in stems or word in _passage_numbers(passage_text)
         elif _found(word, stems, prefixes):
             found += 1
     return found / len(words)
@@ -172,6 +175,15 @@ def _fraction_numbers(text: str) -> set[str]:
     return found
 
 
+@cache
+def _passage_numbers(text: str) -> frozenset[str]:
+    """Numbers a passage states, in digits, in words ("hundred") or as a fraction ("one-third"
+    is 33%)."""
+    words = set(_WORD.findall(text.lower()))
+    spelled = {n for n, forms in _NUMBER_WORDS.items() if any(f in words for f in forms)}
+    return frozenset(_numbers(text) | _fraction_numbers(text) | spelled)
+
+
 def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
     """Numbers in an answer that neither the passages nor the question contain.
 
@@ -179,14 +191,10 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
     survives translation, so this check works for Dutch answers to English passages too.
     A passage's number written in words counts ("hundred" is 100, "one-third" is 33%).
     """
-    known = _numbers(question)
-    words: set[str] = set()
+    known = set(_numbers(question))
     for passage in passages:
-        known |= _numbers(passage.text) | _fraction_numbers(passage.text)
-        words |= set(_WORD.findall(passage.text.lower()))
-    return {
-        n for n in _numbers(answer) - known if not any(w in words for w in _NUMBER_WORDS.get(n, ()))
-    }
+        known |= _passage_numbers(passage.text)
+    return _numbers(answer) - known
 
 
 _ASKS_QUANTITY = re.compile(r"\b(how\s+(much|many)|hoeveel)\b", re.IGNORECASE)
@@ -251,6 +259,27 @@ def unanchored_years(answer: str, passages: Sequence[Passage], question: str) ->
     """
     if not _ASKS_WHEN.search(question):
         return set()
+    years = set(_YEAR.findall(_MARKER.sub("", answer))) - set(_YEAR.findall(question))
+    return _unanchored(years, passages, question, years=True)
+
+
+def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
+    """Numbers a "how many / how much" answer gives that no passage states near what the
+    question names: asked "Hoeveel medewerkers heeft Micronit?", the small model answers with
+    the "100,000 people" who have diabetes in another paragraph. Anchored as for
+    :func:`unanchored_years`; a number written in words ("thirty") anchors its digits."""
+    if not _ASKS_QUANTITY.search(question):
+        return set()
+    return _unanchored(_numbers(answer) - _numbers(question), passages, question)
+
+
+def _unanchored(
+    values: set[str], passages: Sequence[Passage], question: str, years: bool = False
+) -> set[str]:
+    """Of ``values`` (numbers in digits), those no passage window naming one of the question's
+    names states (a window: a sentence with the one before and after it, and the title)."""
+    if not values:
+        return set()
     names = [
         frozenset(
             _fold(part)
@@ -265,14 +294,19 @@ def unanchored_years(answer: str, passages: Sequence[Passage], question: str) ->
         return set()
     from askconvergence.answer.excerpts import split_sentences
 
+    reach = 1 if years else 2  # an amount is often stated a few sentences after its subject
     windows = []
     for passage in passages:
         sentences = [_fold(s) for s in split_sentences(passage.text)]
         title = _fold(passage.title)
         for i in range(len(sentences)):
-            windows.append(set(_WORD.findall(" ".join([title, *sentences[max(0, i - 1) : i + 2]]))))
-    years = set(_YEAR.findall(_MARKER.sub("", answer))) - set(_YEAR.findall(question))
-    return {y for y in years if not any(y in w and any(n <= w for n in names) for w in windows)}
+            text = " ".join([title, *sentences[max(0, i - reach) : i + reach + 1]])
+            windows.append((set(_WORD.findall(text)), _passage_numbers(text)))
+    return {
+        v
+        for v in values
+        if not any(v in numbers and any(n <= words for n in names) for words, numbers in windows)
+    }
 
 
 def split_answer(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from askconvergence.answer.citations import (
     invented_names,
     invented_numbers,
     misses_quantity,
+    unanchored_amounts,
     unanchored_years,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
@@ -277,6 +278,11 @@ class Engine:
         years = unanchored_years(raw, given, query)
         if years:
             log.info("Declining: years %s are stated nowhere near the question's subject", years)
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        amounts = unanchored_amounts(raw, given, query)
+        if amounts:
+            log.info("Declining: amounts %s are stated nowhere near the subject", amounts)
             yield from self._decline(question, language, passages, timings, start)
             return
         if dangles(raw):
