@@ -191,7 +191,7 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
     survives translation, so this check works for Dutch answers to English passages too.
     A passage's number written in words counts ("hundred" is 100, "one-third" is 33%).
     """
-    known = set(_numbers(question))
+    known = _numbers(question)
     for passage in passages:
         known |= _passage_numbers(passage.text)
     return _numbers(answer) - known
@@ -260,7 +260,7 @@ def unanchored_years(answer: str, passages: Sequence[Passage], question: str) ->
     if not _ASKS_WHEN.search(question):
         return set()
     years = set(_YEAR.findall(_MARKER.sub("", answer))) - set(_YEAR.findall(question))
-    return _unanchored(years, passages, question, years=True)
+    return _unanchored(years, passages, question, reach=1)
 
 
 def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
@@ -270,14 +270,15 @@ def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) 
     :func:`unanchored_years`; a number written in words ("thirty") anchors its digits."""
     if not _ASKS_QUANTITY.search(question):
         return set()
-    return _unanchored(_numbers(answer) - _numbers(question), passages, question)
+    # An amount is often stated a few sentences after its subject, so the window is wider.
+    return _unanchored(_numbers(answer) - _numbers(question), passages, question, reach=2)
 
 
 def _unanchored(
-    values: set[str], passages: Sequence[Passage], question: str, years: bool = False
+    values: set[str], passages: Sequence[Passage], question: str, reach: int
 ) -> set[str]:
     """Of ``values`` (numbers in digits), those no passage window naming one of the question's
-    names states (a window: a sentence with the one before and after it, and the title)."""
+    names states (a window: a sentence with ``reach`` sentences either side, and the title)."""
     if not values:
         return set()
     names = [
@@ -294,7 +295,6 @@ def _unanchored(
         return set()
     from askconvergence.answer.excerpts import split_sentences
 
-    reach = 1 if years else 2  # an amount is often stated a few sentences after its subject
     windows = []
     for passage in passages:
         sentences = [_fold(s) for s in split_sentences(passage.text)]
