@@ -189,6 +189,23 @@ def test_an_uncited_supported_sentence_gets_its_passage() -> None:
     assert text.endswith("[1].") and sources[0].doc_id == "d2" and sources[0].n == 1
 
 
+def test_a_cited_passage_backs_what_the_answer_adds_to_the_question() -> None:
+    passages = [_p(1, "One-third of the Dutch working population has a chronic disease.")]
+    question = "What proportion of Dutch workers live with a long-term illness?"
+    answer = "33% of Dutch workers live with a long-term illness [1]."
+    # The question's own words, worded differently in the passage, drag the plain score below
+    # the 0.3 at which an answer is declined as invented.
+    _, _, best = check_citations(answer, passages)
+    assert best[0] < 0.3
+    text, sources, best = check_citations(answer, passages, question=question)
+    assert text == answer and [s.doc_id for s in sources] == ["d1"] and best == [1.0]
+    # What the answer adds must be in the cited passage; the question's words back nothing.
+    _, sources, best = check_citations(
+        "40% of Dutch workers live with a long-term illness [1].", passages, question=question
+    )
+    assert sources == [] and best[0] < 0.3
+
+
 def test_markers_pointing_nowhere_are_dropped_and_lines_kept() -> None:
     text, sources, _ = check_citations(
         "Health Hub Utrecht has over 30 partners [9].\n- widely available in 2024 [1]", PASSAGES

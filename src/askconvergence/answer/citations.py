@@ -103,17 +103,22 @@ def _fold_digits(text: str) -> str:
     return _GROUPED.sub(lambda m: m.group(0).replace(m.group(1), ""), text)
 
 
-def support(sentence: str, passage_text: str) -> float:
+def support(sentence: str, passage_text: str, question: str = "") -> float:
     """How much of a sentence a passage backs: share of its content words found in the passage.
 
     A word is found when one of its English or Dutch stems occurs in the passage, or (so a Dutch
     sentence can match an English passage) when a passage word shares its first five letters,
     as in "patiënten"/"patients" or "technologie"/"technology". Numbers must match exactly.
+    Words the ``question`` already has are left out: they are what was asked, not what the
+    answer claims, and a passage may word them differently ("workers"/"working population").
     """
     from askconvergence.retrieve import content_terms
 
     stems, prefixes = _passage_keys(passage_text)
     words = content_terms(_fold_digits(_MARKER.sub("", sentence)))
+    if question:
+        asked = _passage_keys(question)
+        words = [w for w in words if w.isdigit() or not _found(w, *asked)]
     if not words:
         return 0.0
     found = 0
@@ -122,6 +127,9 @@ def support(sentence: str, passage_text: str) -> float:
             found += word in stems or word in _passage_numbers(passage_text)
         elif _found(word, stems, prefixes):
             found += 1
+        elif word in _SPELLED:
+            # "een derde" in a Dutch answer is the passage's "one-third" (or "1/3", "33%").
+            found += _SPELLED[word] in _passage_numbers(passage_text)
     return found / len(words)
 
 
@@ -145,6 +153,12 @@ _NUMBER_WORDS = {
     "9": ("nine", "negen"), "10": ("ten", "tien"), "12": ("twelve", "twaalf"),
     "20": ("twenty", "twintig"), "30": ("thirty", "dertig"), "50": ("fifty", "vijftig"),
     "100": ("hundred", "honderd"), "1000": ("thousand", "duizend"),
+}  # fmt: skip
+
+
+# An answer's number words, by the number a passage states for them ("derde": one-third is 3).
+_SPELLED = {form: n for n, forms in _NUMBER_WORDS.items() for form in forms if form != "een"} | {
+    "third": "3", "derde": "3", "quarter": "4", "kwart": "4", "half": "2", "helft": "2",
 }  # fmt: skip
 
 
@@ -315,14 +329,15 @@ def split_answer(text: str) -> list[str]:
 
 
 def check_citations(
-    text: str, passages: Sequence[Passage], scale: float = 1.0
+    text: str, passages: Sequence[Passage], scale: float = 1.0, question: str = ""
 ) -> tuple[str, list[Passage], list[float]]:
     """Check every sentence's markers against the passages; see the module docstring.
 
     Returns the corrected text (markers renumbered to the sources), the sources in order, and
     each sentence's best support (for the caller's "is this answer grounded at all?" check).
     ``scale`` lowers both support thresholds, for answers in another language than the
-    passages, whose words match only where they are cognates.
+    passages, whose words match only where they are cognates. With the ``question``, a cited
+    passage is also scored on the sentence's words the question does not already have.
     """
     by_n = {p.n: p for p in passages}
     text = clean_markers(text, set(by_n))
@@ -331,9 +346,15 @@ def check_citations(
     for sentence, sep in _split(text):
         body = _tidy(_MARKER.sub("", sentence))
         scores = {n: support(body, p.text) for n, p in by_n.items()}
+        cited = [n for n in cited_numbers(sentence) if n in by_n]
+        if question:
+            # A passage the model cited may also back the sentence by what it adds to the
+            # question: "33% of Dutch workers live with a long-term illness" is backed by
+            # "one-third of the working population has a chronic disease".
+            for n in cited:
+                scores[n] = max(scores[n], support(body, by_n[n].text, question))
         best_n = max(scores, key=lambda n: scores[n]) if scores else None
         best_support.append(scores[best_n] if best_n is not None else 0.0)
-        cited = [n for n in cited_numbers(sentence) if n in by_n]
         keep = [n for n in cited if scores[n] >= KEEP_SUPPORT * scale]
         if not keep and best_n is not None and scores[best_n] >= ATTRIBUTE_SUPPORT * scale:
             keep = [best_n]

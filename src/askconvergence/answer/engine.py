@@ -255,7 +255,7 @@ class Engine:
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
             return
-        text, cited, support, grounded = self._grounding(raw, given, language)
+        text, cited, support, grounded = self._grounding(raw, given, language, query)
         if not grounded:
             # Nothing in the answer is backed by the passages: the model made it up.
             log.info("Declining: answer support %s too low", support)
@@ -332,7 +332,7 @@ class Engine:
         ]
 
     def _grounding(
-        self, raw: str, passages: list[Passage], language: str
+        self, raw: str, passages: list[Passage], language: str, question: str
     ) -> tuple[str, list[Passage], list[float], bool]:
         """:func:`check_citations` of an answer, and whether the passages back it at all.
 
@@ -340,7 +340,7 @@ class Engine:
         answers not in English are held to half the support.
         """
         scale = 1.0 if language == "en" else 0.5
-        text, cited, support = check_citations(raw, passages, scale)
+        text, cited, support = check_citations(raw, passages, scale, question)
         backed = max(support, default=0.0) >= self.settings.retrieval.min_support * scale
         return text, cited, support, bool(cited) and backed
 
@@ -348,7 +348,7 @@ class Engine:
         """False when a real answer (not a decline) is disowned by the verification turn."""
         if not self.settings.retrieval.verify or not raw.strip() or reads_as_decline(raw):
             return True
-        if not self._grounding(raw, passages, language)[3]:
+        if not self._grounding(raw, passages, language, question)[3]:
             return True  # declined anyway; no need to ask
         return self._confirmed(question, passages, language, raw)
 
