@@ -515,6 +515,38 @@ def test_an_amount_found_nowhere_near_the_subject_is_no_answer() -> None:
     assert unanchored_amounts("In 2018 [1].", passages, "When did Micronit start?") == set()
 
 
+def test_a_person_named_nowhere_near_the_subject_is_no_answer() -> None:
+    from askconvergence.answer.citations import unanchored_people
+
+    passages = [
+        _p(
+            1,
+            "Micronit is an icon in East Netherlands. The Enschede-based company makes chips. "
+            "MedTech Twente connects the region. Many startups grow there. Prof. dr. M.M.J. "
+            "van Hillegersberg - Hofmans is a professor of surgery.",
+        ),
+        _p(2, "Policy Officer for Trade and Innovation, Miina Ojanperä, Netherlands Embassy."),
+        _p(3, "Leiden University and TU Delft work together in the Casimir Research School."),
+    ]
+    mayor = "Wie is de burgemeester van Enschede?"
+    assert unanchored_people("M.M.J. van Hillegersberg - Hofmans [1].", passages, mayor) == {
+        "Hillegersberg",
+        "Hofmans",
+    }
+    # Named in the window of the question's name: an answer, also when translated.
+    officer = "Who is the Policy Officer for Trade and Innovation at the embassy?"
+    assert unanchored_people("Miina Ojanperä is the officer [2].", passages, officer) == set()
+    assert unanchored_people("And Miina Ojanperä [2].", passages, officer) == set()
+    embassy = "Who is the Netherlands Embassy's policy officer?"
+    assert unanchored_people("Miina Ojanperä [2].", passages, embassy) == set()
+    casimir = "Wie werkt samen met TU Delft in de Casimir Research School?"
+    assert unanchored_people("De Universiteit Leiden [3].", passages, casimir) == set()
+    # Only "who" questions with a name in them are checked; the question's own names pass.
+    assert unanchored_people("Hofmans [1].", passages, "Who is a professor of surgery?") == set()
+    assert unanchored_people("Micronit [1].", passages, "Where is Micronit based?") == set()
+    assert unanchored_people("Micronit does [1].", passages, "Who makes Micronit chips?") == set()
+
+
 def test_a_loop_of_citation_markers_ends_the_answer(extractive_engine) -> None:  # type: ignore[no-untyped-def]
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 

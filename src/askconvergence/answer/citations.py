@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
+from functools import lru_cache
 
 from askconvergence.answer.types import Passage
 
@@ -29,6 +29,7 @@ __all__ = [
     "split_answer",
     "support",
     "unanchored_amounts",
+    "unanchored_people",
     "unanchored_years",
 ]
 
@@ -81,7 +82,7 @@ def overlap(a: str, b: str) -> float:
     return len(words_a & words_b) / len(words_a)
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: a server sees ever new excerpts
 def _passage_keys(text: str) -> tuple[frozenset[str], frozenset[str]]:
     from askconvergence.retrieve import lexical_tokens
 
@@ -189,7 +190,7 @@ def _fraction_numbers(text: str) -> set[str]:
     return found
 
 
-@cache
+@lru_cache(maxsize=8192)
 def _passage_numbers(text: str) -> frozenset[str]:
     """Numbers a passage states, in digits, in words ("hundred") or as a fraction ("one-third"
     is 33%)."""
@@ -288,6 +289,50 @@ def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) 
     return _unanchored(_numbers(answer) - _numbers(question), passages, question, reach=2)
 
 
+_ASKS_WHO = re.compile(r"\b(who|whom|wie)\b", re.IGNORECASE)
+
+
+def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
+    """Names a "who" answer gives that no passage states near what the question names.
+
+    Asked "Wie is de burgemeester van Enschede?", the small model answers with the one
+    person its passages name, from a contact line under another story. A name counts as
+    anchored when a passage sentence (or title) that names one of the question's names also
+    holds every part of it (by stem or first five letters, so "Universiteit Leiden" finds
+    "Leiden University"). Questions without a name are not checked, nor are the answer's
+    words the question already has.
+    """
+    if not _ASKS_WHO.search(question):
+        return set()
+    from askconvergence.retrieve import content_terms
+
+    asked = set(_WORD.findall(_fold(question)))
+    people = {}
+    for match in _NAME.finditer(_MARKER.sub("", answer)):
+        parts = {
+            part
+            for word in re.split(r"[\s-]+", match.group(0))
+            if word[:1].isupper()
+            for part in content_terms(word)  # not "And" opening a sentence
+            if len(part) > 2 and part not in asked and part not in _COMMON_NAMES
+        }
+        if parts:
+            people[match.group(0)] = parts
+    if not people:
+        return set()
+    # A person is named in the very sentence that says what they are (or under its title):
+    # "Chris Doomernik, director of Health Valley, explains ..."; a name in the next sentence
+    # is most often a contact line or another story.
+    windows = _windows(passages, question, reach=0)
+    if windows is None:
+        return set()
+    return {
+        name
+        for name, parts in people.items()
+        if not any(all(_found(p, *keys) for p in parts) for _, _, keys in windows)
+    }
+
+
 def _unanchored(
     values: set[str], passages: Sequence[Passage], question: str, reach: int
 ) -> set[str]:
@@ -295,18 +340,33 @@ def _unanchored(
     names states (a window: a sentence with ``reach`` sentences either side, and the title)."""
     if not values:
         return set()
+    windows = _windows(passages, question, reach)
+    if windows is None:
+        return set()
+    return {v for v in values if not any(v in numbers for _, numbers, _ in windows)}
+
+
+def _windows(
+    passages: Sequence[Passage], question: str, reach: int
+) -> list[tuple[set[str], frozenset[str], tuple[frozenset[str], frozenset[str]]]] | None:
+    """The passage windows (a sentence with ``reach`` sentences either side, and the title)
+    that name one of the question's names: each window's words, numbers and stem keys.
+    None when the question names nothing (nothing to anchor to)."""
     names = [
         frozenset(
-            _fold(part)
+            word
             for part in re.split(r"[\s-]+", m.group(0))
-            if len(part) > 2 and part[:1].isupper()
+            if part[:1].isupper()
+            for word in _WORD.findall(_fold(part))  # "Valley's" is "valley"
+            if len(word) > 2
         )
         for m in _CAPITALISED_RUN.finditer(question)
         if m.start() > 0
     ]
-    names = [name for name in names if name]
+    # "Health Valley Netherlands" is named where "Health Valley" is.
+    names = [name - _COMMON_NAMES or name for name in names if name]
     if not names:
-        return set()
+        return None
     from askconvergence.answer.excerpts import split_sentences
 
     windows = []
@@ -315,12 +375,10 @@ def _unanchored(
         title = _fold(passage.title)
         for i in range(len(sentences)):
             text = " ".join([title, *sentences[max(0, i - reach) : i + reach + 1]])
-            windows.append((set(_WORD.findall(text)), _passage_numbers(text)))
-    return {
-        v
-        for v in values
-        if not any(v in numbers and any(n <= words for n in names) for words, numbers in windows)
-    }
+            words = set(_WORD.findall(text))
+            if any(n <= words for n in names):
+                windows.append((words, _passage_numbers(text), _passage_keys(text)))
+    return windows
 
 
 def split_answer(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from askconvergence.answer.citations import (
     invented_numbers,
     misses_quantity,
     unanchored_amounts,
+    unanchored_people,
     unanchored_years,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
@@ -283,6 +284,11 @@ class Engine:
         amounts = unanchored_amounts(raw, given, query)
         if amounts:
             log.info("Declining: amounts %s are stated nowhere near the subject", amounts)
+            yield from self._decline(question, language, passages, timings, start)
+            return
+        people = unanchored_people(raw, given, query)
+        if people:
+            log.info("Declining: names %s are stated nowhere near the subject", sorted(people))
             yield from self._decline(question, language, passages, timings, start)
             return
         if dangles(raw):
