@@ -311,10 +311,9 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     for match in _NAME.finditer(_MARKER.sub("", answer)):
         parts = {
             part
-            for word in re.split(r"[\s-]+", match.group(0))
-            if word[:1].isupper()
-            for part in content_terms(word)  # not "And" opening a sentence
-            if len(part) > 2 and part not in asked and part not in _COMMON_NAMES
+            for part in _name_parts(match.group(0))
+            # content_terms drops a stop word such as "And" opening a sentence
+            if part not in asked and part not in _COMMON_NAMES and content_terms(part)
         }
         if parts:
             people[match.group(0)] = parts
@@ -326,11 +325,24 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     windows = _windows(passages, question, reach=0)
     if windows is None:
         return set()
+    keys = [_passage_keys(window) for window in windows]
     return {
         name
         for name, parts in people.items()
-        if not any(all(_found(p, *keys) for p in parts) for _, _, keys in windows)
+        if not any(all(_found(p, *k) for p in parts) for k in keys)
     }
+
+
+def _name_parts(name: str) -> frozenset[str]:
+    """The folded words (3+ letters) of a name's capitalised parts: "Health Valley's" is
+    {"health", "valley"}."""
+    return frozenset(
+        word
+        for part in re.split(r"[\s-]+", name)
+        if part[:1].isupper()
+        for word in _WORD.findall(_fold(part))
+        if len(word) > 2
+    )
 
 
 def _unanchored(
@@ -343,26 +355,15 @@ def _unanchored(
     windows = _windows(passages, question, reach)
     if windows is None:
         return set()
-    return {v for v in values if not any(v in numbers for _, numbers, _ in windows)}
+    numbers = [_passage_numbers(window) for window in windows]
+    return {v for v in values if not any(v in n for n in numbers)}
 
 
-def _windows(
-    passages: Sequence[Passage], question: str, reach: int
-) -> list[tuple[set[str], frozenset[str], tuple[frozenset[str], frozenset[str]]]] | None:
-    """The passage windows (a sentence with ``reach`` sentences either side, and the title)
-    that name one of the question's names: each window's words, numbers and stem keys.
-    None when the question names nothing (nothing to anchor to)."""
-    names = [
-        frozenset(
-            word
-            for part in re.split(r"[\s-]+", m.group(0))
-            if part[:1].isupper()
-            for word in _WORD.findall(_fold(part))  # "Valley's" is "valley"
-            if len(word) > 2
-        )
-        for m in _CAPITALISED_RUN.finditer(question)
-        if m.start() > 0
-    ]
+def _windows(passages: Sequence[Passage], question: str, reach: int) -> list[str] | None:
+    """The passage windows (a sentence with ``reach`` sentences either side, and the title,
+    folded) that name one of the question's names. None when the question names nothing
+    (nothing to anchor to)."""
+    names = [_name_parts(m.group(0)) for m in _CAPITALISED_RUN.finditer(question) if m.start() > 0]
     # "Health Valley Netherlands" is named where "Health Valley" is.
     names = [name - _COMMON_NAMES or name for name in names if name]
     if not names:
@@ -377,7 +378,7 @@ def _windows(
             text = " ".join([title, *sentences[max(0, i - reach) : i + reach + 1]])
             words = set(_WORD.findall(text))
             if any(n <= words for n in names):
-                windows.append((words, _passage_numbers(text), _passage_keys(text)))
+                windows.append(text)
     return windows
 
 
