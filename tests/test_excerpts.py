@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from askconvergence.answer.excerpts import (
     ExcerptSelector,
     Sentence,
     choose_sentences,
     split_sentences,
+    unique_sentences,
 )
 from askconvergence.answer.types import Passage
 from askconvergence.settings import Settings
@@ -18,6 +21,43 @@ def test_split_sentences_joins_headings_to_the_next_sentence() -> None:
         "About us TU Delft and Erasmus MC work together.",
         "It started in 2019 with a pact! Done",
     ]
+
+
+def test_a_sentence_wrapped_over_two_lines_stays_one_sentence() -> None:
+    text = "Between engineers, patients and their\nfamilies and others.\nA sentence on a new line."
+    assert split_sentences(text) == [
+        "Between engineers, patients and their families and others.",
+        "A sentence on a new line.",
+    ]
+
+
+def test_overlapping_chunks_give_each_sentence_once() -> None:
+    intro = "Principles\nOur approach rests on three key principles."
+    first = Passage(1, "a", "T", f"{intro}\n1.\nA holistic approach to health and care.", 0.9)
+    # The previous chunk ends where this one starts, with the first list item's number.
+    second = Passage(2, "b", "T", f"Some words before it come here.\n{intro}\n1.", 0.8)
+    assert [(s.passage, s.text) for s in unique_sentences([first, second])] == [
+        (0, "Principles Our approach rests on three key principles."),
+        (0, "1. A holistic approach to health and care."),
+        (1, "Some words before it come here."),
+    ]
+
+
+def test_a_when_question_favours_sentences_with_a_date(embed_model) -> None:  # type: ignore[no-untyped-def]
+    sentences = [
+        Sentence(0, 0, "Health Hub Utrecht invited its Finnish counterparts to an online event."),
+        Sentence(0, 1, "Health Hub Utrecht first visited its Finnish counterparts in 2018."),
+    ]
+    question = "When did Health Hub Utrecht visit its Finnish counterparts?"
+    dated = ExcerptSelector(embed_model).scores(question, sentences)
+    plain = ExcerptSelector(embed_model, type_weight=0.0).scores(question, sentences)
+    assert dated[1] - plain[1] == pytest.approx(1.0)  # the dated sentence gains the weight ...
+    assert dated[0] - plain[0] == pytest.approx(0.3)  # ... and its neighbour a share of it
+    # A question that does not ask "when" is scored without it.
+    other = "Whom did Health Hub Utrecht invite?"
+    assert ExcerptSelector(embed_model).scores(other, sentences) == ExcerptSelector(
+        embed_model, type_weight=0.0
+    ).scores(other, sentences)
 
 
 def test_choose_sentences_keeps_the_budget_and_the_sentence_pointed_back_to() -> None:

@@ -578,3 +578,77 @@ def test_a_loop_of_citation_markers_ends_the_answer(extractive_engine) -> None: 
     assert len(pulled) <= 6  # stopped at the fourth marker in a row, not the 200th
     assert answer.grounded, answer.answer
     assert answer.answer.count("[1]") == 1 and "One-third" in answer.answer
+
+
+_PANCREAS = (
+    "The artificial pancreas was developed by the Twente-based Inreda Diabetic. Some 100,000 "
+    "people in the Netherlands have type 1 diabetes. Currently, more than a hundred patients "
+    "already carry the device with them."
+)
+
+
+def test_a_number_from_a_sentence_about_something_else_is_no_answer() -> None:
+    from askconvergence.answer.citations import misplaced_numbers, without_sentences
+
+    passages = [_p(1, _PANCREAS), _p(2, "Rovers expects a staff shortage of 135,000 by 2030.")]
+    carry = "How many patients already carry the artificial pancreas?"
+    assert misplaced_numbers("100,000 patients carry it [1].", passages, carry) == {"100000"}
+    assert misplaced_numbers("100,000 [1]", passages, carry) == {"100000"}
+    # Stated in a sentence that shares the question's words: placed, in English or Dutch.
+    assert misplaced_numbers("More than 100 patients carry it [1].", passages, carry) == set()
+    hoeveel = "Hoeveel patiënten dragen de kunstmatige alvleesklier?"
+    assert misplaced_numbers("Meer dan 100 patiënten [1].", passages, hoeveel) == set()
+    people = "How many people in the Netherlands have type 1 diabetes?"
+    assert misplaced_numbers("Some 100,000 people [1].", passages, people) == set()
+    # A number of the question in the same sentence places it too.
+    tekort = "Hoe groot wordt het tekort aan zorgpersoneel in 2030?"
+    assert misplaced_numbers("135.000 in 2030 [2].", passages, tekort) == set()
+    # A question worded unlike every sentence is not held against its answer's number.
+    workers = [_p(4, "One-third of the Dutch working population has a chronic condition.")]
+    proportion = "What proportion of Dutch workers live with a long-term illness?"
+    assert misplaced_numbers("33% of Dutch workers [4].", workers, proportion) == set()
+    # Number words count, and the question's subject (named in both sentences) places nothing.
+    hub = _p(3, "Health Hub Utrecht is built on six pillars. Health Hub Utrecht has 30 partners.")
+    partners = "How many partners does Health Hub Utrecht have?"
+    assert misplaced_numbers("It has six partners [3].", [hub], partners) == {"6"}
+    assert misplaced_numbers("It has over 30 partners [3].", [hub], partners) == set()
+    assert misplaced_numbers("Six pillars [3].", [hub], "What is Health Hub Utrecht?") == set()
+    assert misplaced_numbers("The six pillars [3].", [hub], "Which six pillars are there?") == set()
+    # The second try reads the passages without the sentences stating the misplaced number.
+    kept = without_sentences(passages, {"100000"})
+    assert [p.n for p in kept] == [1, 2]
+    assert "100,000" not in kept[0].text and "more than a hundred patients" in kept[0].text
+    assert [p.n for p in without_sentences(passages, {"135000"})] == [1]
+    # Names are dropped with every part of them.
+    assert "Inreda" not in without_sentences(passages, {"Inreda Diabetic"})[0].text
+
+
+def test_an_answer_with_a_misplaced_number_is_asked_once_more_without_it(extractive_engine) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    from askconvergence.answer.engine import Engine
+
+    prompts: list[str] = []
+
+    class Misreading(CustomLLM):  # takes the first number it reads, as the 1.5B model did
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(is_chat_model=False)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            raise AssertionError("the engine streams")
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            prompts.append(prompt)
+            if "100,000" in prompt:
+                text = "Some 100,000 patients carry the artificial pancreas [1]."
+            else:
+                text = "More than a hundred patients already carry the artificial pancreas [1]."
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = Engine(extractive_engine.settings, extractive_engine.retriever, Misreading())
+    answer = engine.ask("How many patients already carry the artificial pancreas?")
+    assert len(prompts) == 2 and "100,000" in prompts[0] and "100,000" not in prompts[1]
+    assert answer.grounded, answer.answer
+    assert "hundred" in answer.answer and "100,000" not in answer.answer
+    assert answer.citations and "more than a hundred patients" in answer.citations[0].text

@@ -23,6 +23,7 @@ __all__ = [
     "echoes_question",
     "invented_names",
     "invented_numbers",
+    "misplaced_numbers",
     "misses_quantity",
     "overlap",
     "resolve_citations",
@@ -31,6 +32,7 @@ __all__ = [
     "unanchored_amounts",
     "unanchored_people",
     "unanchored_years",
+    "without_sentences",
 ]
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -163,6 +165,15 @@ _SPELLED = {form: n for n, forms in _NUMBER_WORDS.items() for form in forms if f
 }  # fmt: skip
 
 
+# Verbs that carry a question, not its subject ("How many partners does it have?").
+_AUXILIARIES = frozenset(
+    "do does did have has had be been being can could will would should may might must "  # noqa: SIM905
+    "heeft hebben hadden wordt worden werd werden kan kunnen zal zullen moet moeten".split()
+)
+
+# The whole-number words of an answer (not "one": an article as often as a number).
+_NUMBER_WORDS_ONLY = {form for n, forms in _NUMBER_WORDS.items() if n != "1" for form in forms}
+
 # "1." or "2)" opening a line numbers a list item; it is not a fact.
 _LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
 
@@ -287,6 +298,90 @@ def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) 
         return set()
     # An amount is often stated a few sentences after its subject, so the window is wider.
     return _unanchored(_numbers(answer) - _numbers(question), passages, question, reach=2)
+
+
+def misplaced_numbers(
+    answer: str,
+    passages: Sequence[Passage],
+    question: str,
+    context: Sequence[Passage] | None = None,
+) -> set[str]:
+    """Numbers an answer takes from a passage sentence about something else.
+
+    Asked "How many patients already carry the artificial pancreas?", the small model answers
+    "100,000 patients", from "Some 100,000 people in the Netherlands have type 1 diabetes"
+    two sentences before "more than a hundred patients already carry the device"; or "six
+    partners" from "built on six pillars". A number (in digits, or a word from "two" up)
+    counts as placed when a passage sentence stating it shares a number with the question, or
+    a word the question says about its subject (by stem or first five letters, so
+    "patiënten" finds "patients"; all its words when it has only names). The answer's own
+    words do not count: the model words its answer after the sentence it took the number
+    from. A number is misplaced only when some sentence of the ``context`` (the passages
+    the excerpts came from; default: ``passages``) holds at least half of those words: then
+    the sentence that answers is there to be read, and a question worded unlike its passage
+    ("What proportion of Dutch workers ...?" for "One-third of the Dutch working population")
+    is not held against its answer. Numbers in no passage are :func:`invented_numbers`' to
+    find; numbers the question gives are not checked.
+    """
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms
+
+    def spelled(text: str) -> set[str]:
+        # "six partners" counts as 6, but not "one" or "een" (an article as often as a number).
+        return {_SPELLED[w] for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS_ONLY}
+
+    given = _numbers(question) | spelled(question)
+    # What the question says about its subject ("patients", "carry"; "partners") tells the
+    # sentences apart better than the subject's name, which most of them share.
+    named = {
+        word
+        for m in _CAPITALISED_RUN.finditer(question)
+        if m.start() > 0
+        for word in _WORD.findall(_fold(m.group(0)))
+    }
+    asked = [w for w in content_terms(_fold_digits(question)) if not w.isdigit()]
+    asked = [w for w in asked if w not in named and w not in _AUXILIARIES] or asked
+    sentences = [s for p in passages for s in split_sentences(p.text)]
+    need = (len(set(asked)) + 1) // 2
+    if not need or not any(
+        sum(_found(w, *_passage_keys(s)) for w in set(asked)) >= need
+        for p in (passages if context is None else context)
+        for s in split_sentences(p.text)
+    ):
+        return set()
+    misplaced: set[str] = set()
+    for claim in split_answer(_MARKER.sub("", answer)):
+        numbers = (_numbers(claim) | spelled(claim)) - given
+        for number in numbers:
+            stating = [s for s in sentences if number in _passage_numbers(s)]
+            if stating and not any(
+                given & _passage_numbers(s) or any(_found(w, *_passage_keys(s)) for w in asked)
+                for s in stating
+            ):
+                misplaced.add(number)
+    return misplaced
+
+
+def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Passage]:
+    """The passages without their sentences stating any of ``values`` (numbers in digits, or
+    names); passages left empty are dropped, the others keep their numbers."""
+    from askconvergence.answer.excerpts import split_sentences
+
+    numbers = {v for v in values if v[:1].isdigit()}
+    names = [_name_parts(v) for v in values - numbers]
+
+    def states(sentence: str) -> bool:
+        if numbers & _passage_numbers(sentence):
+            return True
+        keys = _passage_keys(sentence)
+        return any(parts and all(_found(p, *keys) for p in parts) for parts in names)
+
+    out = []
+    for passage in passages:
+        kept = [s for s in split_sentences(passage.text) if not states(s)]
+        if kept:
+            out.append(replace(passage, text=" ".join(kept)))
+    return out
 
 
 _ASKS_WHO = re.compile(r"\b(who|whom|wie)\b", re.IGNORECASE)

@@ -16,10 +16,12 @@ from askconvergence.answer.citations import (
     echoes_question,
     invented_names,
     invented_numbers,
+    misplaced_numbers,
     misses_quantity,
     unanchored_amounts,
     unanchored_people,
     unanchored_years,
+    without_sentences,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import extract_answer
@@ -256,58 +258,31 @@ class Engine:
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
             return
-        text, cited, support, grounded = self._grounding(raw, given, language, query)
-        if not grounded:
-            # Nothing in the answer is backed by the passages: the model made it up.
-            log.info("Declining: answer support %s too low", support)
+        objection, at_fault = self._objection(
+            raw, given, query, language, leaning, confirmed, passages
+        )
+        if objection and at_fault and self.llm is not None:
+            # The answer took a value from a sentence about something else: ask once more
+            # without the sentences stating it, so the model reads the one that answers (and
+            # the excerpts' budget goes to the next best sentences).
+            log.info("%s; asking again without the sentences stating %s", objection, at_fault)
+            given = without_sentences(passages, at_fault)
+            if self.excerpts is not None:
+                given = self.excerpts.select(query, given, bundle.embedding)
+            with self.queue.join() as _:
+                raw = "".join(self._generate(query, given, language)) if given else ""
+            looping = _RUNAWAY.search(raw)
+            raw = raw[: looping.start()] + looping.group(1) if looping else raw
+            log.info("Second answer: %r", raw)
+            if not raw.strip() or reads_as_decline(raw):
+                yield from self._decline(question, language, passages, timings, start)
+                return
+            objection, _ = self._objection(raw, given, query, language, 0.0, True, passages)
+        if objection:
+            log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
             return
-        invented = invented_numbers(raw, given, query)
-        if invented:
-            log.info("Declining: numbers %s are in no passage", sorted(invented))
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        names = invented_names(raw, given, query)
-        if names:
-            log.info("Declining: names %s are in no passage", sorted(names))
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        if echoes_question(raw, query):
-            log.info("Declining: the answer only repeats the question: %r", raw)
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        years = unanchored_years(raw, given, query)
-        if years:
-            log.info("Declining: years %s are stated nowhere near the question's subject", years)
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        amounts = unanchored_amounts(raw, given, query)
-        if amounts:
-            log.info("Declining: amounts %s are stated nowhere near the subject", amounts)
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        people = unanchored_people(raw, given, query)
-        if people:
-            log.info("Declining: names %s are stated nowhere near the subject", sorted(people))
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        if dangles(raw):
-            log.info("Declining: a sentence of the answer breaks off: %r", raw)
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        if misses_quantity(raw, query):
-            log.info("Declining: the question asks for an amount and the answer has none")
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        odds_gate = self.settings.retrieval.decline_odds
-        if odds_gate is not None and leaning >= odds_gate:
-            log.info("Declining: the model leaned to declining (p %.3f)", leaning)
-            yield from self._decline(question, language, passages, timings, start)
-            return
-        if not confirmed:
-            log.info("Declining: the model did not confirm its answer %r", raw)
-            yield from self._decline(question, language, passages, timings, start)
-            return
+        text, cited, _, _ = self._grounding(raw, given, language, query)
         # The sources shown are the whole passages, so the reader sees each excerpt in context.
         whole = {p.chunk_id: p for p in passages}
         cited = [replace(whole[c.chunk_id], n=c.n) if c.chunk_id in whole else c for c in cited]
@@ -316,6 +291,56 @@ class Engine:
             "done",
             Answer(question, text, True, cited, passages, timings, self.model_name),
         )
+
+    def _objection(
+        self,
+        raw: str,
+        given: list[Passage],
+        question: str,
+        language: str,
+        leaning: float,
+        confirmed: bool,
+        context: list[Passage],
+    ) -> tuple[str, set[str]]:
+        """Why an answer may not be given ("" when it may), and the values at fault when
+        the answer took them from the wrong sentence (worth asking once more without it)."""
+        grounded = self._grounding(raw, given, language, question)
+        if not grounded[3]:
+            # Nothing in the answer is backed by the passages: the model made it up.
+            return f"answer support {grounded[2]} too low", set()
+        invented = invented_numbers(raw, given, question)
+        if invented:
+            return f"numbers {sorted(invented)} are in no passage", set()
+        names = invented_names(raw, given, question)
+        if names:
+            return f"names {sorted(names)} are in no passage", set()
+        if echoes_question(raw, question):
+            return f"the answer only repeats the question: {raw!r}", set()
+        years = unanchored_years(raw, given, question)
+        if years:
+            return f"years {sorted(years)} are stated nowhere near the question's subject", years
+        amounts = unanchored_amounts(raw, given, question)
+        if amounts:
+            return f"amounts {sorted(amounts)} are stated nowhere near the subject", amounts
+        misplaced = misplaced_numbers(raw, given, question, context)
+        if misplaced:
+            return (
+                f"numbers {sorted(misplaced)} come from sentences about something else",
+                misplaced,
+            )
+        people = unanchored_people(raw, given, question)
+        if people:
+            return f"names {sorted(people)} are stated nowhere near the subject", people
+        if dangles(raw):
+            return f"a sentence of the answer breaks off: {raw!r}", set()
+        if misses_quantity(raw, question):
+            return "the question asks for an amount and the answer has none", set()
+        odds_gate = self.settings.retrieval.decline_odds
+        if odds_gate is not None and leaning >= odds_gate:
+            return f"the model leaned to declining (p {leaning:.3f})", set()
+        if not confirmed:
+            return f"the model did not confirm its answer {raw!r}", set()
+        return "", set()
 
     def _decline(
         self,

@@ -26,12 +26,13 @@ from askconvergence.answer.types import Passage
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-__all__ = ["ExcerptSelector", "choose_sentences", "split_sentences"]
+__all__ = ["ExcerptSelector", "choose_sentences", "split_sentences", "unique_sentences"]
 
 log = logging.getLogger(__name__)
 
-# A sentence ends at . ! ? followed by space and a capital, digit or quote, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý\"“‘(])|\s*\n+\s*")
+# A sentence ends at . ! ? followed by space and a capital, digit or quote, or at a line break
+# (unless the next line starts in lower case: a sentence wrapped over two lines).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý\"“‘(])|\s*\n+\s*(?![a-zà-ÿ])")
 _POINTS_BACK = re.compile(
     r"^(he|she|it|its|they|their|this|these|those|that|there|such|the latter|"
     r"hij|zij|ze|het|dit|deze|die|daar|hun|haar|zijn)\b",
@@ -57,7 +58,7 @@ class Sentence:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of a passage, with short fragments (headings) joined to the next one."""
-    pieces = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    pieces = [" ".join(p.split()) for p in _SENTENCE_END.split(text) if p and p.strip()]
     out: list[str] = []
     carry = ""
     for piece in pieces:
@@ -72,6 +73,28 @@ def split_sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {carry}"
         else:
             out.append(carry)
+    return out
+
+
+# A list item's number left at the end of a sentence by the line split ("... principles. 1.").
+_TRAILING_NUMBER = re.compile(r"\s+\d+[.)]$")
+
+
+def unique_sentences(passages: Sequence[Passage]) -> list[Sentence]:
+    """The sentences of the passages, each read once, in the best passage holding it.
+
+    Neighbouring chunks overlap, and a chunk may start or end inside a sentence, so a
+    sentence that is part of one already seen (or the same but for a list number) is left out.
+    """
+    seen: list[str] = []
+    out = []
+    for pi, passage in enumerate(passages):
+        for si, text in enumerate(split_sentences(passage.text)):
+            key = _TRAILING_NUMBER.sub("", text)
+            if any(key in other for other in seen):
+                continue
+            seen.append(text)
+            out.append(Sentence(pi, si, text))
     return out
 
 
@@ -107,6 +130,23 @@ def choose_sentences(
     return chosen
 
 
+# What kind of answer a question wants, and what a sentence holding one looks like: a
+# "when" question is answered by a sentence with a year or a date in it.
+_ASKS_WHEN = re.compile(
+    r"\b(when|what year|which year|since when|wanneer|welk jaar|sinds wanneer)\b", re.IGNORECASE
+)
+_HAS_DATE = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|june|july|august|september|"
+    r"october|november|december|januari|februari|maart|mei|juni|juli|augustus|oktober)\b",
+    re.IGNORECASE,
+)
+
+
+def _answer_type(question: str) -> re.Pattern[str] | None:
+    """A pattern the answering sentence likely matches, when the question's form says so."""
+    return _HAS_DATE if _ASKS_WHEN.search(question) else None
+
+
 def _keyed(title: str, sentence: str) -> str:
     # The title tells the embedder what "it" and "they" in a sentence are about.
     return f"{title}: {sentence}" if title else sentence
@@ -126,6 +166,7 @@ class ExcerptSelector:
         lexical_weight: float = 2.0,
         rank_weight: float = 1.0,
         neighbour_weight: float = 0.3,
+        type_weight: float = 1.0,
         cache_size: int = 20_000,
     ) -> None:
         self.embed_model = embed_model
@@ -133,6 +174,7 @@ class ExcerptSelector:
         self.lexical_weight = lexical_weight
         self.rank_weight = rank_weight
         self.neighbour_weight = neighbour_weight
+        self.type_weight = type_weight
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -248,8 +290,12 @@ class ExcerptSelector:
         shares = [
             sum(w for k, w in zip(keys, weights, strict=True) if k & st) / total for st in stems
         ]
+        wanted = _answer_type(query)
         own = [
-            z + self.lexical_weight * share + self.rank_weight / (s.passage + 1)
+            z
+            + self.lexical_weight * share
+            + self.rank_weight / (s.passage + 1)
+            + (self.type_weight if wanted is not None and wanted.search(s.text) else 0.0)
             for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)
         ]
         at = {(s.passage, s.position): i for i, s in enumerate(sentences)}
@@ -275,14 +321,7 @@ class ExcerptSelector:
         total = sum(len(p.text.split()) for p in passages)
         if self.budget_words <= 0 or total <= self.budget_words:
             return list(passages)
-        # Neighbouring chunks overlap: a sentence is read once, in the best passage holding it.
-        seen: set[str] = set()
-        sentences = []
-        for pi, p in enumerate(passages):
-            for si, text in enumerate(split_sentences(p.text)):
-                if text not in seen:
-                    seen.add(text)
-                    sentences.append(Sentence(pi, si, text))
+        sentences = unique_sentences(passages)
         scores = self.scores(query, sentences, [p.title for p in passages], query_embedding)
         chosen = choose_sentences(sentences, scores, self.budget_words)
         out = []
