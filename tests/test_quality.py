@@ -614,6 +614,9 @@ def test_a_number_from_a_sentence_about_something_else_is_no_answer() -> None:
     assert misplaced_numbers("It has over 30 partners [3].", [hub], partners) == set()
     assert misplaced_numbers("Six pillars [3].", [hub], "What is Health Hub Utrecht?") == set()
     assert misplaced_numbers("The six pillars [3].", [hub], "Which six pillars are there?") == set()
+    # A day of the month counts nothing: "Partners on 6 November" does not place "six".
+    dated = _p(5, "The conference with all Health Hub Partners was on 6 November 2020.")
+    assert misplaced_numbers("It has six partners [3].", [hub, dated], partners) == {"6"}
     # The second try reads the passages without the sentences stating the misplaced number.
     kept = without_sentences(passages, {"100000"})
     assert [p.n for p in kept] == [1, 2]

@@ -165,6 +165,18 @@ _SPELLED = {form: n for n, forms in _NUMBER_WORDS.items() for form in forms if f
 }  # fmt: skip
 
 
+# A day of the month ("6 November 2020", "November 6"): no count of anything.
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|januari|februari|maart|mei|juni|juli|augustus|oktober)"
+)
+_DAY = re.compile(rf"\b\d{{1,2}}(\s+{_MONTH}\b)|\b({_MONTH}\s+)\d{{1,2}}\b", re.IGNORECASE)
+
+
+def _without_days(text: str) -> str:
+    return _DAY.sub(lambda m: m.group(1) or m.group(2), text)
+
+
 # Verbs that carry a question, not its subject ("How many partners does it have?").
 _AUXILIARIES = frozenset(
     "do does did have has had be been being can could will would should may might must "  # noqa: SIM905
@@ -353,7 +365,7 @@ def misplaced_numbers(
     for claim in split_answer(_MARKER.sub("", answer)):
         numbers = (_numbers(claim) | spelled(claim)) - given
         for number in numbers:
-            stating = [s for s in sentences if number in _passage_numbers(s)]
+            stating = [s for s in sentences if number in _passage_numbers(_without_days(s))]
             if stating and not any(
                 given & _passage_numbers(s) or any(_found(w, *_passage_keys(s)) for w in asked)
                 for s in stating
