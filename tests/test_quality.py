@@ -617,6 +617,8 @@ def test_a_number_from_a_sentence_about_something_else_is_no_answer() -> None:
     # A day of the month counts nothing: "Partners on 6 November" does not place "six".
     dated = _p(5, "The conference with all Health Hub Partners was on 6 November 2020.")
     assert misplaced_numbers("It has six partners [3].", [hub, dated], partners) == {"6"}
+    when = "When was the conference with the Health Hub partners?"
+    assert misplaced_numbers("On November 6, 2020 [5].", [hub, dated], when) == set()
     # The second try reads the passages without the sentences stating the misplaced number.
     kept = without_sentences(passages, {"100000"})
     assert [p.n for p in kept] == [1, 2]

@@ -363,6 +363,7 @@ def misplaced_numbers(
         return set()
     misplaced: set[str] = set()
     for claim in split_answer(_MARKER.sub("", answer)):
+        claim = _without_days(claim)  # "on November 6, 2020" counts nothing six times
         numbers = (_numbers(claim) | spelled(claim)) - given
         for number in numbers:
             stating = [s for s in sentences if number in _passage_numbers(_without_days(s))]
