@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 
 from askconvergence.answer.citations import check_citations, split_answer, support
 from askconvergence.answer.engine import reads_as_decline
@@ -547,21 +548,23 @@ def test_a_person_named_nowhere_near_the_subject_is_no_answer() -> None:
     assert unanchored_people("Micronit does [1].", passages, "Who makes Micronit chips?") == set()
 
 
-def test_a_loop_of_citation_markers_ends_the_answer(extractive_engine) -> None:  # type: ignore[no-untyped-def]
-    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+class _StreamingLLM(CustomLLM):
+    """A scripted model at the edge of the world: subclasses write ``stream_complete``."""
 
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(is_chat_model=False)
+
+    def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+        raise AssertionError("the engine streams")
+
+
+def test_a_loop_of_citation_markers_ends_the_answer(extractive_engine) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.answer.engine import Engine
 
     pulled = []
 
-    class Looping(CustomLLM):  # the 1.5B model's failure: "[1] [1] [1] ..." to the token limit
-        @property
-        def metadata(self) -> LLMMetadata:
-            return LLMMetadata(is_chat_model=False)
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
-            raise AssertionError("the engine streams")
-
+    class Looping(_StreamingLLM):  # the 1.5B model's failure: "[1] [1] [1] ..." to the token limit
         def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
             text = ""
             for delta in ["One-third of the Dutch working population has a chronic condition"]:
@@ -629,20 +632,11 @@ def test_a_number_from_a_sentence_about_something_else_is_no_answer() -> None:
 
 
 def test_an_answer_with_a_misplaced_number_is_asked_once_more_without_it(extractive_engine) -> None:  # type: ignore[no-untyped-def]
-    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
-
     from askconvergence.answer.engine import Engine
 
     prompts: list[str] = []
 
-    class Misreading(CustomLLM):  # takes the first number it reads, as the 1.5B model did
-        @property
-        def metadata(self) -> LLMMetadata:
-            return LLMMetadata(is_chat_model=False)
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
-            raise AssertionError("the engine streams")
-
+    class Misreading(_StreamingLLM):  # takes the first number it reads, as the 1.5B model did
         def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
             prompts.append(prompt)
             if "100,000" in prompt:

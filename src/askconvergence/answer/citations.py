@@ -16,6 +16,9 @@ from functools import lru_cache
 from askconvergence.answer.types import Passage
 
 __all__ = [
+    "ASKS_WHEN",
+    "MONTHS",
+    "YEAR",
     "check_citations",
     "cited_numbers",
     "clean_markers",
@@ -165,11 +168,13 @@ _SPELLED = {form: n for n, forms in _NUMBER_WORDS.items() for form in forms if f
 }  # fmt: skip
 
 
-# A day of the month ("6 November 2020", "November 6"): no count of anything.
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|januari|februari|maart|mei|juni|juli|augustus|oktober)"
+# Month names in English and Dutch, but "may" (a verb as often as a month); and any month.
+MONTHS = (
+    r"(?:january|february|march|april|june|july|august|september|october|november|december|"
+    r"januari|februari|maart|mei|juni|juli|augustus|oktober)"
 )
+_MONTH = rf"(?:may|{MONTHS})"
+# A day of the month ("6 November 2020", "November 6"): no count of anything.
 _DAY = re.compile(rf"\b\d{{1,2}}(\s+{_MONTH}\b)|\b({_MONTH}\s+)\d{{1,2}}\b", re.IGNORECASE)
 
 
@@ -183,8 +188,8 @@ _AUXILIARIES = frozenset(
     "heeft hebben hadden wordt worden werd werden kan kunnen zal zullen moet moeten".split()
 )
 
-# The whole-number words of an answer (not "one": an article as often as a number).
-_NUMBER_WORDS_ONLY = {form for n, forms in _NUMBER_WORDS.items() if n != "1" for form in forms}
+# Whole-number words by their digits, but "one" and "een" (an article as often as a number).
+_COUNT_WORDS = {form: n for n, forms in _NUMBER_WORDS.items() if n != "1" for form in forms}
 
 # "1." or "2)" opening a line numbers a list item; it is not a fact.
 _LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
@@ -279,12 +284,12 @@ def dangles(answer: str) -> bool:
     return False
 
 
-_ASKS_WHEN = re.compile(
+ASKS_WHEN = re.compile(
     r"\b(when|what year|which year|since when|wanneer|welk jaar|sinds wanneer)\b", re.IGNORECASE
 )
 # Capitalised words in a row ("Flux Robotics", "Inspiration-conferentie"), without joiners.
 _CAPITALISED_RUN = re.compile(r"[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
 def unanchored_years(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
@@ -295,9 +300,9 @@ def unanchored_years(answer: str, passages: Sequence[Passage], question: str) ->
     passage sentence holding it, or the sentence before or after, or the passage title, names
     one of the question's names ("Flux", "Robotics"). Questions without a name are not checked.
     """
-    if not _ASKS_WHEN.search(question):
+    if not ASKS_WHEN.search(question):
         return set()
-    years = set(_YEAR.findall(_MARKER.sub("", answer))) - set(_YEAR.findall(question))
+    years = set(YEAR.findall(_MARKER.sub("", answer))) - set(YEAR.findall(question))
     return _unanchored(years, passages, question, reach=1)
 
 
@@ -338,9 +343,8 @@ def misplaced_numbers(
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms
 
-    def spelled(text: str) -> set[str]:
-        # "six partners" counts as 6, but not "one" or "een" (an article as often as a number).
-        return {_SPELLED[w] for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS_ONLY}
+    def spelled(text: str) -> set[str]:  # "six partners" counts as 6
+        return {_COUNT_WORDS[w] for w in _WORD.findall(text.lower()) if w in _COUNT_WORDS}
 
     given = _numbers(question) | spelled(question)
     # What the question says about its subject ("patients", "carry"; "partners") tells the
@@ -352,11 +356,14 @@ def misplaced_numbers(
         for word in _WORD.findall(_fold(m.group(0)))
     }
     asked = [w for w in content_terms(_fold_digits(question)) if not w.isdigit()]
-    asked = [w for w in asked if w not in named and w not in _AUXILIARIES] or asked
+    asked = list(dict.fromkeys(w for w in asked if w not in named and w not in _AUXILIARIES))
+    asked = asked or list(
+        dict.fromkeys(w for w in content_terms(_fold_digits(question)) if not w.isdigit())
+    )
     sentences = [s for p in passages for s in split_sentences(p.text)]
-    need = (len(set(asked)) + 1) // 2
+    need = (len(asked) + 1) // 2
     if not need or not any(
-        sum(_found(w, *_passage_keys(s)) for w in set(asked)) >= need
+        sum(_found(w, *_passage_keys(s)) for w in asked) >= need
         for p in (passages if context is None else context)
         for s in split_sentences(p.text)
     ):

@@ -73,6 +73,12 @@ _DECLINE_WORDS = re.compile(
 _RUNAWAY = re.compile(r"(\[\d+(?:\s*,\s*\d+)*\])(?:\s*\[\d+(?:\s*,\s*\d+)*\]){3,}\s*$")
 
 
+def _trim_runaway(text: str) -> str | None:
+    """The text cut after the first marker of a run of repeated ones; None when it has none."""
+    looping = _RUNAWAY.search(text)
+    return text[: looping.start()] + looping.group(1) if looping else None
+
+
 def reads_as_decline(text: str) -> bool:
     """Whether an answer says the passages do not answer (in English or Dutch)."""
     return DECLINE_TOKEN in text or bool(_DECLINE_WORDS.search(text))
@@ -242,10 +248,10 @@ class Engine:
                         yield Event("token", raw)
                     else:
                         yield Event("token", delta)
-                    looping = _RUNAWAY.search(raw)
-                    if looping:
+                    trimmed = _trim_runaway(raw)
+                    if trimmed is not None:
                         log.info("Stopping a run of repeated citation markers")
-                        raw = raw[: looping.start()] + looping.group(1)
+                        raw = trimmed
                         break
                 deltas.close()  # stops generation at once when declined or looping
                 leaning = sum(odds.values())  # how likely the model was to decline at once
@@ -269,10 +275,7 @@ class Engine:
             given = without_sentences(passages, at_fault)
             if self.excerpts is not None:
                 given = self.excerpts.select(query, given, bundle.embedding)
-            with self.queue.join() as _:
-                raw = "".join(self._generate(query, given, language)) if given else ""
-            looping = _RUNAWAY.search(raw)
-            raw = raw[: looping.start()] + looping.group(1) if looping else raw
+            raw = self._answer_once(query, given, language) if given else ""
             log.info("Second answer: %r", raw)
             if not raw.strip() or reads_as_decline(raw):
                 yield from self._decline(question, language, passages, timings, start)
@@ -399,6 +402,20 @@ class Engine:
         ]
         reply = self.llm.chat(messages, max_tokens=3).message.content or ""
         return not reply.strip().upper().startswith("NO")
+
+    def _answer_once(self, question: str, passages: list[Passage], language: str) -> str:
+        """A whole answer, not streamed, in its turn in the queue (a run of markers ends it)."""
+        raw = ""
+        with self.queue.join():
+            deltas = self._generate(question, passages, language)
+            for delta in deltas:
+                raw += delta
+                trimmed = _trim_runaway(raw)
+                if trimmed is not None:
+                    raw = trimmed
+                    break
+            deltas.close()
+        return raw
 
     def _generate(
         self,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from askconvergence.answer.citations import ASKS_WHEN, MONTHS, YEAR
 from askconvergence.answer.types import Passage
 
 if TYPE_CHECKING:
@@ -130,21 +131,8 @@ def choose_sentences(
     return chosen
 
 
-# What kind of answer a question wants, and what a sentence holding one looks like: a
-# "when" question is answered by a sentence with a year or a date in it.
-_ASKS_WHEN = re.compile(
-    r"\b(when|what year|which year|since when|wanneer|welk jaar|sinds wanneer)\b", re.IGNORECASE
-)
-_HAS_DATE = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|june|july|august|september|"
-    r"october|november|december|januari|februari|maart|mei|juni|juli|augustus|oktober)\b",
-    re.IGNORECASE,
-)
-
-
-def _answer_type(question: str) -> re.Pattern[str] | None:
-    """A pattern the answering sentence likely matches, when the question's form says so."""
-    return _HAS_DATE if _ASKS_WHEN.search(question) else None
+# A "when" question is answered by a sentence with a year or a month in it.
+_HAS_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
 
 
 def _keyed(title: str, sentence: str) -> str:
@@ -290,12 +278,12 @@ class ExcerptSelector:
         shares = [
             sum(w for k, w in zip(keys, weights, strict=True) if k & st) / total for st in stems
         ]
-        wanted = _answer_type(query)
+        dated = self.type_weight if ASKS_WHEN.search(query) else 0.0
         own = [
             z
             + self.lexical_weight * share
             + self.rank_weight / (s.passage + 1)
-            + (self.type_weight if wanted is not None and wanted.search(s.text) else 0.0)
+            + (dated if dated and _HAS_DATE.search(s.text) else 0.0)
             for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)
         ]
         at = {(s.passage, s.position): i for i, s in enumerate(sentences)}
