@@ -211,6 +211,53 @@ def test_the_openai_python_client_gets_an_answer_with_citations(
         assert {c["n"] for c in last["citations"]} <= {c["n"] for c in first["citations"]}
 
 
+def test_a_withdrawn_answer_never_reaches_an_openai_stream(
+    built_settings: Settings, extractive_engine: Any
+) -> None:
+    """The model streams an answer with a year no passage states; the checks turn it into a
+    decline. /api/chat streamed its tokens and ends with the decline in ``done``; the OpenAI
+    stream, which cannot take text back, sends only the decline."""
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    from askconvergence.answer.engine import Engine
+    from askconvergence.answer.prompts import decline_message
+
+    invented = "The artificial pancreas becomes widely available in 2031 [1]."
+
+    class Inventing(CustomLLM):  # a model at the edge of the world, scripted
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(is_chat_model=False)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
+            raise AssertionError("the engine streams")
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:
+            text = ""
+            for word in invented.split(" "):
+                delta = word if not text else f" {word}"
+                text += delta
+                yield CompletionResponse(text=text, delta=delta)
+
+    engine = Engine(built_settings, extractive_engine.retriever, Inventing())
+    app = create_app(server_settings(built_settings), engine, chat_page=False)
+    with TestClient(app) as c:
+        events = parse_sse(c.post("/api/chat", json=ask_body(stream=True)).text)
+        tokens = "".join(data for name, data in events if name == "token")
+        assert "2031" in tokens  # streamed as the model wrote it ...
+        done = events[-1][1]
+        assert events[-1][0] == "done" and done["answer"] == decline_message("en")
+        assert done["grounded"] is False and done["citations"] == []  # ... and withdrawn
+
+        body = {**ask_body(), "stream": True}
+        frames = c.post("/v1/chat/completions", json=body).text.strip().split("\n\n")
+        assert frames[-1] == "data: [DONE]"
+        chunks = [json.loads(frame.removeprefix("data: ")) for frame in frames[:-1]]
+        text = "".join(ch["choices"][0]["delta"].get("content") or "" for ch in chunks)
+        assert text == decline_message("en")
+        assert chunks[-1]["grounded"] is False and chunks[-1]["citations"] == []
+
+
 def test_docs_and_openapi_describe_the_api(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]

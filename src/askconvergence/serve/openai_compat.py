@@ -4,6 +4,12 @@ Citations travel in extra fields an OpenAI client keeps (``completion.citations`
 the non-streamed completion carries ``citations`` (the passages the answer cites) and
 ``grounded``; when streamed, the first chunk carries the retrieved passages and the last
 chunk (``finish_reason: "stop"``) the cited ones and ``grounded``.
+
+A streamed answer's text is sent once it has passed the engine's checks. The model's tokens
+arrive earlier, but the checks may still turn the answer into "the documents don't say" or
+ask once more; the OpenAI stream has no way to take back text a client has shown, so it
+sends only what the engine stands by (the web chat and ``/api/chat`` replace the streamed
+text with the final answer instead).
 """
 
 from __future__ import annotations
@@ -87,7 +93,8 @@ def models() -> dict[str, Any]:
             "description": "A `chat.completion` with extra fields `citations` (list of "
             "`{n, doc_id, title, text, score}`) and `grounded`, or with `stream: true` "
             "`chat.completion.chunk` events ending in `data: [DONE]`; the first chunk carries "
-            "the retrieved passages as `citations`, the last the cited ones and `grounded`.",
+            "the retrieved passages as `citations`, the last the cited ones and `grounded`. "
+            "The answer's text comes once it has passed its checks, in one chunk.",
             "content": {"text/event-stream": {}},
         },
         403: {"description": "The browser page's origin is not allowed."},
@@ -147,7 +154,6 @@ async def _chunks(
     engine: Engine, question: str, turns: list[Turn], created: int, cid: str
 ) -> AsyncIterator[bytes]:
     head = _head(created, cid)
-    streamed = ""
     async for event in answer_events(engine, question, turns):
         if isinstance(event, Exception):
             yield f"data: {json.dumps({'error': {'message': FAILED}})}\n\n".encode()
@@ -155,15 +161,9 @@ async def _chunks(
         if event.kind == "citations":
             passages = [p.to_json() for p in event.data]
             yield _chunk(head, {"role": "assistant", "content": ""}, None, citations=passages)
-        elif event.kind == "token":
-            streamed += event.data
-            yield _chunk(head, {"content": event.data}, None)
         elif event.kind == "done":
             answer: Answer = event.data
-            # The final text may add what streaming held back (a decline, a marker): send the rest.
-            rest = answer.answer[len(streamed) :] if answer.answer.startswith(streamed) else ""
-            if rest:
-                yield _chunk(head, {"content": rest}, None)
+            yield _chunk(head, {"content": answer.answer}, None)
             yield _chunk(
                 head,
                 {},
