@@ -446,6 +446,15 @@ def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
         Fixed(reply="Which organisation does Maria work for?"),
     )
     assert "Health Hub Utrecht" in guessed
+    # A Dutch follow-up rewritten in English would be answered in English: the user's own
+    # words stay, with the name the rewrite resolved "dat bedrijf" to.
+    company = [
+        Turn("user", "Welk bedrijf maakt microfluïdische chips?"),
+        Turn("assistant", "Micronit maakt microfluïdische chips [1]."),
+    ]
+    english = Fixed(reply="WHERE IS MICRONIT LOCATED?")
+    kept = llm_rewrite("En waar is dat bedrijf gevestigd?", company, english)
+    assert kept == "En waar is dat bedrijf gevestigd? (Micronit)"
 
 
 def test_an_answer_that_breaks_off_is_no_answer() -> None:
@@ -651,3 +660,32 @@ def test_an_answer_with_a_misplaced_number_is_asked_once_more_without_it(extract
     assert answer.grounded, answer.answer
     assert "hundred" in answer.answer and "100,000" not in answer.answer
     assert answer.citations and "more than a hundred patients" in answer.citations[0].text
+
+
+def test_a_count_question_reads_the_counting_sentence(extractive_engine, embed_model) -> None:  # type: ignore[no-untyped-def]
+    """ "The growing network organization currently consists of over 30 partners" does not
+    name Health Hub Utrecht, so its other sentences outscored it and the model never read it;
+    and once read, its excerpt stood apart from the sentence two before that names the hub."""
+    from askconvergence.answer.engine import Engine
+    from askconvergence.answer.excerpts import ExcerptSelector
+
+    prompts: list[str] = []
+
+    class Counting(_StreamingLLM):  # answers from the passage that counts partners, if shown
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            prompts.append(prompt)
+            found = re.search(r"\[(\d+)\][^\[]*over 30 partners", prompt)
+            text = f"Over 30 partners [{found.group(1)}]." if found else "NOT_IN_DOCUMENTS"
+            yield CompletionResponse(text=text, delta=text)
+
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever
+
+    settings = extractive_engine.settings
+    excerpts = ExcerptSelector(embed_model, budget_words=150)  # the local model's budget
+    retriever = make_retriever(PassageIndex(settings), embed_model, settings, sentences=excerpts)
+    engine = Engine(settings, retriever, Counting(), excerpts)  # as the server builds it
+    answer = engine.ask("How many partners does Health Hub Utrecht have?")
+    assert "over 30 partners" in prompts[0]
+    assert answer.grounded, answer.answer
+    assert "30" in answer.answer and "over 30 partners" in answer.citations[0].text

@@ -18,6 +18,7 @@ from askconvergence.answer.types import Passage
 __all__ = [
     "ASKS_WHEN",
     "MONTHS",
+    "NUMBER_WORDS",
     "YEAR",
     "check_citations",
     "cited_numbers",
@@ -161,6 +162,9 @@ _NUMBER_WORDS = {
     "100": ("hundred", "honderd"), "1000": ("thousand", "duizend"),
 }  # fmt: skip
 
+
+# Every number word, in English and Dutch ("een" too: also an article).
+NUMBER_WORDS = tuple(form for forms in _NUMBER_WORDS.values() for form in forms)
 
 # An answer's number words, by the number a passage states for them ("derde": one-third is 3).
 _SPELLED = {form: n for n, forms in _NUMBER_WORDS.items() for form in forms if form != "een"} | {

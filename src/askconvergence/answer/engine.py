@@ -319,10 +319,12 @@ class Engine:
             return f"names {sorted(names)} are in no passage", set()
         if echoes_question(raw, question):
             return f"the answer only repeats the question: {raw!r}", set()
-        years = unanchored_years(raw, given, question)
+        # Nearness is read in the whole passages: an excerpt drops the sentences between
+        # ("The 2030 goal of Health Hub Utrecht ... over 30 partners").
+        years = unanchored_years(raw, context, question)
         if years:
             return f"years {sorted(years)} are stated nowhere near the question's subject", years
-        amounts = unanchored_amounts(raw, given, question)
+        amounts = unanchored_amounts(raw, context, question)
         if amounts:
             return f"amounts {sorted(amounts)} are stated nowhere near the subject", amounts
         misplaced = misplaced_numbers(raw, given, question, context)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from askconvergence.answer.citations import ASKS_WHEN, MONTHS, YEAR
+from askconvergence.answer.citations import ASKS_WHEN, MONTHS, NUMBER_WORDS, YEAR
 from askconvergence.answer.types import Passage
 
 if TYPE_CHECKING:
@@ -133,6 +133,22 @@ def choose_sentences(
 
 # A "when" question is answered by a sentence with a year or a month in it.
 _HAS_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
+# "How many partners ...?" / "Hoeveel partners ...?": the thing counted.
+_ASKS_COUNT = re.compile(r"\b(?:how\s+many|hoeveel)\s+(\w+)", re.IGNORECASE)
+_COUNT = rf"(?:\d[\d.,]*|{'|'.join(NUMBER_WORDS)})"
+
+
+def _counting(query: str) -> re.Pattern[str] | None:
+    """For a "how many X" question, a pattern for a sentence that counts X ("over 30
+    partners", "a hundred patients"; by the first five letters, so "patiënten" finds
+    "patients"), allowing one word between ("30 active partners"). None for other questions."""
+    from askconvergence.retrieve import _fold
+
+    match = _ASKS_COUNT.search(query)
+    thing = _fold(match.group(1))[:5] if match else ""
+    if len(thing) < 4:
+        return None
+    return re.compile(rf"\b{_COUNT}\s+(?:\w+\s+)?{re.escape(thing)}", re.IGNORECASE)
 
 
 def _keyed(title: str, sentence: str) -> str:
@@ -155,6 +171,7 @@ class ExcerptSelector:
         rank_weight: float = 1.0,
         neighbour_weight: float = 0.3,
         type_weight: float = 1.0,
+        count_weight: float = 2.0,
         cache_size: int = 20_000,
     ) -> None:
         self.embed_model = embed_model
@@ -163,6 +180,7 @@ class ExcerptSelector:
         self.rank_weight = rank_weight
         self.neighbour_weight = neighbour_weight
         self.type_weight = type_weight
+        self.count_weight = count_weight
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -257,7 +275,7 @@ class ExcerptSelector:
         best neighbour in the passage (the answer often follows the sentence that names the
         subject: "The 2030 goal of Health Hub Utrecht is ... Equal opportunities for all is
         seen as a basic requirement in achieving this.")."""
-        from askconvergence.retrieve import _zscores, content_terms, cosine, lexical_tokens
+        from askconvergence.retrieve import _fold, _zscores, content_terms, cosine, lexical_tokens
 
         q = query_embedding or self.embed_model.get_query_embedding(query)
         texts = [
@@ -279,11 +297,16 @@ class ExcerptSelector:
             sum(w for k, w in zip(keys, weights, strict=True) if k & st) / total for st in stems
         ]
         dated = self.type_weight if ASKS_WHEN.search(query) else 0.0
+        # The sentence that counts what the question counts seldom names the subject ("The
+        # growing network organization currently consists of over 30 partners"), so the
+        # subject's other sentences outscore it without this bonus.
+        counts = _counting(query)
         own = [
             z
             + self.lexical_weight * share
             + self.rank_weight / (s.passage + 1)
             + (dated if dated and _HAS_DATE.search(s.text) else 0.0)
+            + (self.count_weight if counts and counts.search(_fold(s.text)) else 0.0)
             for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)
         ]
         at = {(s.passage, s.position): i for i, s in enumerate(sentences)}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from askconvergence.answer.language import detect_language
 from askconvergence.answer.prompts import SYSTEM_PROMPT
 
 if TYPE_CHECKING:
@@ -131,6 +132,13 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
     rewritten = re.sub(r"^(rewritten question|question|vraag)\s*:\s*", "", rewritten, flags=re.I)
     if len(rewritten.split()) < 2 or len(rewritten) > 4 * len(question) + 120:
         return heuristic_rewrite(question, history)
+    if detect_language(rewritten) != detect_language(question):
+        # The small model sometimes answers "En waar is dat bedrijf gevestigd?" with an English
+        # rewrite, and an English question gets an English answer: keep the user's words and
+        # add what the rewrite resolved the reference to.
+        kept = _in_language(question, rewritten, history)
+        log.info("Rewrite %r changed the language; using %r", rewritten, kept)
+        return kept
     # A rewrite that names nothing from the earlier question or answer did not resolve the
     # reference (the small model sometimes guesses another subject): keep the earlier subject.
     # A name from the last answer resolves it too ("that person" → "Jelle van der Weijde").
@@ -142,6 +150,27 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
         return f"{rewritten} ({subject})"
     log.info("Follow-up %r rewritten as %r", question, rewritten)
     return rewritten
+
+
+def _in_language(question: str, rewritten: str, history: Sequence[Turn]) -> str:
+    """The follow-up in its own words plus the conversation's words the rewrite brought in
+    ("En waar is dat bedrijf gevestigd? (Flux Robotics)"), spelled as the conversation spells
+    them; the heuristic rewrite when it brought in none."""
+    spelled: dict[str, str] = {}
+    for turn in history:
+        for word in _WORD.findall(_MARKERS.sub("", turn.content)):
+            spelled.setdefault(word.casefold(), word)
+    asked = {w.casefold() for w in _WORD.findall(question)}
+    added = [
+        spelled[w.casefold()]
+        for w in _WORD.findall(rewritten)
+        if w.casefold() in spelled
+        and w.casefold() not in asked
+        and w.casefold() not in _QUESTION_WORDS
+        and len(w) > 2
+    ]
+    added = list(dict.fromkeys(added))
+    return f"{question} ({' '.join(added)})" if added else heuristic_rewrite(question, history)
 
 
 def standalone_question(question: str, history: Sequence[Turn], llm: LLM | None) -> str:
