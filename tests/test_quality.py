@@ -689,3 +689,37 @@ def test_a_count_question_reads_the_counting_sentence(extractive_engine, embed_m
     assert "over 30 partners" in prompts[0]
     assert answer.grounded, answer.answer
     assert "30" in answer.answer and "over 30 partners" in answer.citations[0].text
+
+
+def test_a_list_the_answer_cut_short_is_given_whole() -> None:
+    from askconvergence.answer.citations import asks_for_several, complete_list
+
+    joined = _p(
+        1,
+        "Three leading institutes; TU Delft, Erasmus University Rotterdam and Erasmus MC, have "
+        "joined forces within Convergence Health & Technology.",
+    )
+    lumc = _p(2, "In addition, TU Delft and LUMC work together on joint research programmes.")
+    several = "Welke instellingen werken samen binnen Convergence Health & Technology?"
+    assert asks_for_several(several) and asks_for_several("Which two institutions work on it?")
+    assert not asks_for_several("Which university medical centre works with Erasmus MC?")
+    assert not asks_for_several("What does the Medical Data programme focus on?")
+    assert not asks_for_several("Which Leiden University faculty offers joint programmes?")
+    assert (
+        complete_list("Erasmus University Rotterdam [1].", [joined, lumc], several, "nl")
+        == "TU Delft, Erasmus University Rotterdam en Erasmus MC [1]."
+    )
+    asked = "Which institutions have joined forces in Convergence?"
+    assert (
+        complete_list("TU Delft and Erasmus MC have joined forces [1].", [joined], asked, "en")
+        == "TU Delft, Erasmus University Rotterdam and Erasmus MC have joined forces [1]."
+    )
+    whole = "TU Delft, Erasmus University Rotterdam and Erasmus MC [1]."
+    assert complete_list(whole, [joined], asked, "en") == whole
+    # What the question names is no part of the answer's list; "In" opens a sentence.
+    assert complete_list("LUMC [2].", [lumc], "Which institutions work with TU Delft?", "en") == (
+        "LUMC [2]."
+    )
+    # A question for one thing keeps its one-name answer.
+    one = "Which institution joined TU Delft first?"
+    assert complete_list("Erasmus MC [1].", [joined], one, "en") == "Erasmus MC [1]."

@@ -20,9 +20,11 @@ __all__ = [
     "MONTHS",
     "NUMBER_WORDS",
     "YEAR",
+    "asks_for_several",
     "check_citations",
     "cited_numbers",
     "clean_markers",
+    "complete_list",
     "dangles",
     "echoes_question",
     "invented_names",
@@ -551,6 +553,83 @@ def check_citations(
             out.append(f"{body}{marks}{sep}")
     sources = [replace(by_n[old], n=new) for old, new in renumber.items()]
     return "".join(out).strip(), sources, best_support
+
+
+# One name of a list: capitalised words, joined by lower-case name words ("University of
+# Twente", "Leiden University Medical Center"), but not by "and"/"en", which join the list.
+_ITEM = r"[A-ZÀ-Ý][\w&'’-]*(?:\s+(?:(?:of|for|the|van|der|den|de|voor)\s+)*[A-ZÀ-Ý][\w&'’-]*)*"
+# "TU Delft, Erasmus University Rotterdam and Erasmus MC": two names or more.
+_LIST = re.compile(rf"{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?\s+(?:and|en)\s+{_ITEM}")
+# "Which universities ...", "Welke instellingen ...", "Which two institutions ...".
+_ASKS_WHICH = re.compile(
+    r"\b(?:which|what|welke)\s+(?:other\s+|andere\s+)?"
+    r"(?:(two|three|four|five|twee|drie|vier|vijf|\d+)\s+)?([\w']+)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether a "which/welke" question asks for more than one thing: a count before the
+    noun, or a plural noun ("universities", "instellingen", "thema's"; not "campus")."""
+    match = _ASKS_WHICH.search(question)
+    if not match:
+        return False
+    if match.group(1):
+        return True
+    if match.group(2)[:1].isupper():  # a name: "Which Leiden University faculty"
+        return False
+    noun = match.group(2).lower()
+    if noun in _AUXILIARIES or noun in ("is", "was", "this", "its"):  # "What does ... ?"
+        return False
+    if noun.endswith("'s"):  # Dutch "thema's", not "year's"
+        return noun[-3:-2] in "aeiou"
+    return noun.endswith(("s", "en")) and not noun.endswith(("ss", "us", "is"))
+
+
+def complete_list(answer: str, passages: Sequence[Passage], question: str, language: str) -> str:
+    """The answer with a list it cut short given whole.
+
+    Asked "Welke instellingen werken samen binnen Convergence Health & Technology?", the small
+    model answers "Erasmus University Rotterdam [1]" from "TU Delft, Erasmus University
+    Rotterdam and Erasmus MC have joined forces". When the question asks for several things
+    and a passage the answer cites lists names of which the answer gives some but not all,
+    the names the answer gives are replaced by the passage's whole list ("and" written "en"
+    in a Dutch answer). Names the question holds are not part of the list.
+    """
+    from askconvergence.retrieve import content_terms
+
+    if not asks_for_several(question):
+        return answer
+    by_n = {p.n: p for p in passages}
+    folded_question = _fold(question)
+    for claim in split_answer(answer):
+        body = _MARKER.sub("", claim).lower()
+        for n in cited_numbers(claim):
+            if n not in by_n:
+                continue
+            for match in _LIST.finditer(by_n[n].text):
+                items = re.split(r"\s*,\s*(?:(?:and|en)\s+)?|\s+(?:and|en)\s+", match.group(0))
+                # Not "In" ("In addition, TU Delft and LUMC"), nor what the question names:
+                # asked who works with TU Delft, "TU Delft and LUMC" lists one answer.
+                items = [
+                    i for i in items if content_terms(i) and not _named(_fold(i), folded_question)
+                ]
+                found = [_named(i, body) for i in items]
+                named = [m for m in found if m]
+                if len(items) < 2 or not named or len(named) == len(items):
+                    continue
+                spans = [_named(m.group(0), answer.lower()) for m in named]
+                start = min(m.start() for m in spans if m)
+                end = max(m.end() for m in spans if m)
+                joiner = " en " if language == "nl" else " and "
+                listing = ", ".join(items[:-1]) + joiner + items[-1]
+                return answer[:start] + listing + answer[end:]
+    return answer
+
+
+def _named(name: str, text: str) -> re.Match[str] | None:
+    """Where ``name`` stands in lower-cased ``text`` as whole words ("EUR" is not in "europe")."""
+    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text)
 
 
 def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:

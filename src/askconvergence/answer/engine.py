@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from askconvergence.answer.citations import (
     check_citations,
+    complete_list,
     dangles,
     echoes_question,
     invented_names,
@@ -285,6 +286,10 @@ class Engine:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
             return
+        completed = complete_list(raw, given, query, language)
+        if completed != raw:
+            log.info("Completed a list the answer cut short: %r", completed)
+            raw = completed
         text, cited, _, _ = self._grounding(raw, given, language, query)
         # The sources shown are the whole passages, so the reader sees each excerpt in context.
         whole = {p.chunk_id: p for p in passages}
