@@ -662,13 +662,24 @@ def test_an_answer_with_a_misplaced_number_is_asked_once_more_without_it(extract
     assert answer.citations and "more than a hundred patients" in answer.citations[0].text
 
 
+def _as_served(extractive_engine, embed_model, llm):  # type: ignore[no-untyped-def]
+    """An engine over the test index built as the server builds it for the local model:
+    retrieval re-ranked by sentences, and excerpts within the local model's budget."""
+    from askconvergence.answer.engine import Engine
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever
+
+    settings = extractive_engine.settings
+    excerpts = ExcerptSelector(embed_model, budget_words=150)
+    retriever = make_retriever(PassageIndex(settings), embed_model, settings, sentences=excerpts)
+    return Engine(settings, retriever, llm, excerpts)
+
+
 def test_a_count_question_reads_the_counting_sentence(extractive_engine, embed_model) -> None:  # type: ignore[no-untyped-def]
     """ "The growing network organization currently consists of over 30 partners" does not
     name Health Hub Utrecht, so its other sentences outscored it and the model never read it;
     and once read, its excerpt stood apart from the sentence two before that names the hub."""
-    from askconvergence.answer.engine import Engine
-    from askconvergence.answer.excerpts import ExcerptSelector
-
     prompts: list[str] = []
 
     class Counting(_StreamingLLM):  # answers from the passage that counts partners, if shown
@@ -678,13 +689,7 @@ def test_a_count_question_reads_the_counting_sentence(extractive_engine, embed_m
             text = f"Over 30 partners [{found.group(1)}]." if found else "NOT_IN_DOCUMENTS"
             yield CompletionResponse(text=text, delta=text)
 
-    from askconvergence.index import PassageIndex
-    from askconvergence.retrieve import make_retriever
-
-    settings = extractive_engine.settings
-    excerpts = ExcerptSelector(embed_model, budget_words=150)  # the local model's budget
-    retriever = make_retriever(PassageIndex(settings), embed_model, settings, sentences=excerpts)
-    engine = Engine(settings, retriever, Counting(), excerpts)  # as the server builds it
+    engine = _as_served(extractive_engine, embed_model, Counting())
     answer = engine.ask("How many partners does Health Hub Utrecht have?")
     assert "over 30 partners" in prompts[0]
     assert answer.grounded, answer.answer
@@ -716,6 +721,11 @@ def test_a_list_the_answer_cut_short_is_given_whole() -> None:
     )
     whole = "TU Delft, Erasmus University Rotterdam and Erasmus MC [1]."
     assert complete_list(whole, [joined], asked, "en") == whole
+    # An answer with a list as long of its own keeps it ("Leiden University, TU Delft, and
+    # EUR" is not made "Erasmus MC and TU Delft" by another sentence of its passage).
+    lde = _p(3, "Erasmus MC and TU Delft work together. LDE: Leiden, Delft and Erasmus.")
+    three = "Leiden University, TU Delft, and EUR [3]."
+    assert complete_list(three, [lde], "Which universities form LDE?", "en") == three
     # What the question names is no part of the answer's list; "In" opens a sentence.
     assert complete_list("LUMC [2].", [lumc], "Which institutions work with TU Delft?", "en") == (
         "LUMC [2]."
@@ -723,3 +733,44 @@ def test_a_list_the_answer_cut_short_is_given_whole() -> None:
     # A question for one thing keeps its one-name answer.
     one = "Which institution joined TU Delft first?"
     assert complete_list("Erasmus MC [1].", [joined], one, "en") == "Erasmus MC [1]."
+
+
+def test_a_year_must_date_what_the_question_asks_about() -> None:
+    from askconvergence.answer.citations import undated_events
+
+    visit = _p(
+        1,
+        "Health Hub Utrecht invited their Finnish counterparts, whom they visited in 2018, to "
+        "renew contacts during an online Inspiration conference.",
+    )
+    # The sentence names the hub but speaks of a visit, not of a founding: in any language.
+    assert undated_events("2018 [1]", [visit], "Wanneer is Health Hub Utrecht opgericht?") == {
+        "2018"
+    }
+    assert undated_events("In 2018 [1].", [visit], "When was Health Hub Utrecht founded?") == {
+        "2018"
+    }
+    # "bezocht" is asked, and "visited" stated next to the year.
+    dutch_visit = "In welk jaar bezocht Health Hub Utrecht hun Finse tegenhangers?"
+    assert undated_events("In 2018 [1].", [visit], dutch_visit) == set()
+    founded = _p(2, "Health Hub Utrecht was set up in 2012 by the city and the university.")
+    assert undated_events("In 2012 [2].", [visit, founded], "Wanneer is het opgericht?") == set()
+    assert undated_events("In 2018 [1].", [visit, founded], "When was it founded?") == {"2018"}
+    # Worded unlike any dated sentence, and no known event: nothing to tell by.
+    assert undated_events("In 2018 [1].", [visit], "Wanneer kwamen ze samen?") == set()
+
+
+def test_the_chat_gives_the_whole_list_an_answer_cut_short(extractive_engine, embed_model) -> None:  # type: ignore[no-untyped-def]
+    class OneOfThree(_StreamingLLM):  # the 1.5B model's d08 answer, marker after the period
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            found = re.search(r"\[(\d+)\][^\[]*Three leading institutes", prompt)
+            text = (
+                f"Erasmus University Rotterdam. [{found.group(1)}]" if found else "NOT_IN_DOCUMENTS"
+            )
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, OneOfThree())
+    answer = engine.ask("Welke instellingen werken samen binnen Convergence Health & Technology?")
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("TU Delft, Erasmus University Rotterdam en Erasmus MC")
+    assert "Three leading institutes" in answer.citations[0].text

@@ -36,6 +36,7 @@ __all__ = [
     "split_answer",
     "support",
     "unanchored_amounts",
+    "undated_events",
     "unanchored_people",
     "unanchored_years",
     "without_sentences",
@@ -312,6 +313,91 @@ def unanchored_years(answer: str, passages: Sequence[Passage], question: str) ->
     return _unanchored(years, passages, question, reach=1)
 
 
+# What a "when" question asks the date of, in English and Dutch, so "Wanneer is Health Hub
+# Utrecht opgericht?" looks for "founded" or "established" in English passages.
+_EVENTS = (
+    ("founded", "founding", "foundation", "established", "set up", "opgericht", "oprichting",
+     "gesticht", "opgezet"),
+    ("visited", "visit", "bezocht", "bezoek"),
+    ("held", "take place", "took place", "gehouden", "plaats", "plaatsvinden", "organised",
+     "organized", "georganiseerd"),
+    ("launched", "launch", "gelanceerd", "lancering", "introduced", "geintroduceerd"),
+    ("started", "start", "began", "begin", "gestart", "begonnen"),
+    ("expected", "expect", "verwacht"),
+    ("available", "beschikbaar"),
+    ("opened", "opening", "geopend"),
+)  # fmt: skip
+_NOT_EVENTS = frozenset({"year", "jaar", "date", "datum"})
+
+
+def _event_forms(word: str) -> tuple[str, ...]:
+    """The words of the event group ``word`` belongs to (by its first five letters)."""
+    for group in _EVENTS:
+        if any(word == form or (len(word) >= 5 and _fold(form)[:5] == word[:5]) for form in group):
+            return group
+    return ()
+
+
+def undated_events(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
+    """Years a "when" answer gives from passage sentences that do not speak of what was asked.
+
+    Asked "Wanneer is Health Hub Utrecht opgericht?", the model answers "2018", the year of a
+    visit: the sentence names the hub, so :func:`unanchored_years` lets it pass. A year counts
+    when a sentence stating it, or the sentence before or after, holds one of the question's
+    own words besides its names (by stem or first five letters), or a word of the same event
+    in either language ("opgericht": "founded", "established"). When no dated sentence holds
+    any of them and the question's words are no known event, the question is worded unlike
+    its passages and nothing is checked.
+    """
+    if not ASKS_WHEN.search(question):
+        return set()
+    years = set(YEAR.findall(_MARKER.sub("", answer))) - set(YEAR.findall(question))
+    if not years:
+        return set()
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms
+
+    named = {
+        word
+        for m in _CAPITALISED_RUN.finditer(question)
+        if m.start() > 0
+        for word in _WORD.findall(_fold(m.group(0)))
+    }
+    asked = [
+        w
+        for w in content_terms(_fold_digits(question))
+        if not w.isdigit() and w not in named and w not in _AUXILIARIES and w not in _NOT_EVENTS
+    ]
+    events = {w: _event_forms(w) for w in asked}
+    if not asked:
+        return set()
+
+    def speaks_of_it(text: str) -> bool:
+        keys = _passage_keys(text)
+        folded = " ".join(_WORD.findall(_fold(text)))
+        for word in asked:
+            if _found(word, *keys):
+                return True
+            for form in events[word]:
+                if " " in form and f" {form} " in f" {folded} ":
+                    return True
+                if " " not in form and _found(_fold(form), *keys):
+                    return True
+        return False
+
+    windows = []  # (years stated in a dated sentence, its sentence with the ones either side)
+    for passage in passages:
+        sentences = split_sentences(passage.text)
+        for i, sentence in enumerate(sentences):
+            stated = set(YEAR.findall(sentence))
+            if stated:
+                windows.append((stated, " ".join(sentences[max(0, i - 1) : i + 2])))
+    speaking = [stated for stated, text in windows if speaks_of_it(text)]
+    if not speaking and not any(events.values()):
+        return set()  # worded unlike the passages: no way to tell
+    return {year for year in years if not any(year in stated for stated in speaking)}
+
+
 def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
     """Numbers a "how many / how much" answer gives that no passage states near what the
     question names: asked "Hoeveel medewerkers heeft Micronit?", the small model answers with
@@ -560,6 +646,7 @@ def check_citations(
 _ITEM = r"[A-ZÀ-Ý][\w&'’-]*(?:\s+(?:(?:of|for|the|van|der|den|de|voor)\s+)*[A-ZÀ-Ý][\w&'’-]*)*"
 # "TU Delft, Erasmus University Rotterdam and Erasmus MC": two names or more.
 _LIST = re.compile(rf"{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?\s+(?:and|en)\s+{_ITEM}")
+_LIST_SPLIT = r"\s*,\s*(?:(?:and|en)\s+)?|\s+(?:and|en)\s+"
 # "Which universities ...", "Welke instellingen ...", "Which two institutions ...".
 _ASKS_WHICH = re.compile(
     r"\b(?:which|what|welke)\s+(?:other\s+|andere\s+)?"
@@ -594,12 +681,44 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
     Rotterdam and Erasmus MC have joined forces". When the question asks for several things
     and a passage the answer cites lists names of which the answer gives some but not all,
     the names the answer gives are replaced by the passage's whole list ("and" written "en"
-    in a Dutch answer). Names the question holds are not part of the list.
+    in a Dutch answer). Names the question holds are not part of the list. Of several such
+    lists, the one whose sentence shares most words with the question wins, then the longer.
     """
+    from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms
 
     if not asks_for_several(question):
         return answer
+    by_n = {p.n: p for p in passages}
+    folded_question = _fold(question)
+    asked = content_terms(question)
+    best: tuple[tuple[int, int], str] | None = None
+    for claim in split_answer(answer):
+        body = _MARKER.sub("", claim).lower()
+        own = len(_list_names(_MARKER.sub("", claim)))
+        for n in cited_numbers(claim):
+            for sentence in split_sentences(by_n[n].text) if n in by_n else []:
+                keys = _passage_keys(sentence)
+                shared = sum(_found(w, *keys) for w in asked)
+                for match in _LIST.finditer(sentence):
+                    # Not "In" ("In addition, TU Delft and LUMC"), nor what the question
+                    # names: asked who works with TU Delft, "TU Delft and LUMC" lists one.
+                    items = [
+                        i
+                        for i in re.split(_LIST_SPLIT, match.group(0))
+                        if content_terms(i) and not _named(_fold(i), folded_question)
+                    ]
+                    named = [m for m in (_named(i, body) for i in items) if m]
+                    if len(items) < 2 or not named or len(named) == len(items) or own >= len(items):
+                        continue  # nothing left out, or the answer gives a list as long
+                    spans = [m for m in (_named(m.group(0), answer.lower()) for m in named) if m]
+                    start, end = min(m.start() for m in spans), max(m.end() for m in spans)
+                    joiner = " en " if language == "nl" else " and "
+                    listing = ", ".join(items[:-1]) + joiner + items[-1]
+                    rank = (shared, len(items))
+                    if best is None or rank > best[0]:
+                        best = (rank, answer[:start] + listing + answer[end:])
+    return best[1] if best else answer
     by_n = {p.n: p for p in passages}
     folded_question = _fold(question)
     for claim in split_answer(answer):
@@ -608,7 +727,7 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
             if n not in by_n:
                 continue
             for match in _LIST.finditer(by_n[n].text):
-                items = re.split(r"\s*,\s*(?:(?:and|en)\s+)?|\s+(?:and|en)\s+", match.group(0))
+                items = re.split(_LIST_SPLIT, match.group(0))
                 # Not "In" ("In addition, TU Delft and LUMC"), nor what the question names:
                 # asked who works with TU Delft, "TU Delft and LUMC" lists one answer.
                 items = [
@@ -618,6 +737,8 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
                 named = [m for m in found if m]
                 if len(items) < 2 or not named or len(named) == len(items):
                     continue
+                if len(_list_names(_MARKER.sub("", claim))) >= len(items):
+                    continue  # the answer gives a list as long of its own
                 spans = [_named(m.group(0), answer.lower()) for m in named]
                 start = min(m.start() for m in spans if m)
                 end = max(m.end() for m in spans if m)
@@ -625,6 +746,14 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
                 listing = ", ".join(items[:-1]) + joiner + items[-1]
                 return answer[:start] + listing + answer[end:]
     return answer
+
+
+def _list_names(text: str) -> list[str]:
+    """The names of the longest list of names in ``text`` (none when it holds no list)."""
+    from askconvergence.retrieve import content_terms
+
+    lists = [re.split(_LIST_SPLIT, m.group(0)) for m in _LIST.finditer(text)]
+    return max(([i for i in names if content_terms(i)] for names in lists), key=len, default=[])
 
 
 def _named(name: str, text: str) -> re.Match[str] | None:

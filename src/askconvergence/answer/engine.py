@@ -22,6 +22,7 @@ from askconvergence.answer.citations import (
     unanchored_amounts,
     unanchored_people,
     unanchored_years,
+    undated_events,
     without_sentences,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
@@ -286,11 +287,11 @@ class Engine:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
             return
-        completed = complete_list(raw, given, query, language)
-        if completed != raw:
-            log.info("Completed a list the answer cut short: %r", completed)
-            raw = completed
         text, cited, _, _ = self._grounding(raw, given, language, query)
+        completed = complete_list(text, cited, query, language)  # markers are tidy by now
+        if completed != text:
+            log.info("Completed a list the answer cut short: %r", completed)
+            text = completed
         # The sources shown are the whole passages, so the reader sees each excerpt in context.
         whole = {p.chunk_id: p for p in passages}
         cited = [replace(whole[c.chunk_id], n=c.n) if c.chunk_id in whole else c for c in cited]
@@ -329,6 +330,9 @@ class Engine:
         years = unanchored_years(raw, context, question)
         if years:
             return f"years {sorted(years)} are stated nowhere near the question's subject", years
+        events = undated_events(raw, context, question)
+        if events:
+            return f"years {sorted(events)} date something the question does not ask of", events
         amounts = unanchored_amounts(raw, context, question)
         if amounts:
             return f"amounts {sorted(amounts)} are stated nowhere near the subject", amounts
