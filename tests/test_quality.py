@@ -455,6 +455,12 @@ def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
     english = Fixed(reply="WHERE IS MICRONIT LOCATED?")
     kept = llm_rewrite("En waar is dat bedrijf gevestigd?", company, english)
     assert kept == "En waar is dat bedrijf gevestigd? (Micronit)"
+    # A rewrite that brought in no name gets the earlier question's subject.
+    hub = [Turn("user", "Wat is Health Hub Utrecht?"), Turn("assistant", "Een netwerk [1].")]
+    vague = Fixed(reply="How many partners does the network have?")
+    assert llm_rewrite("Uit hoeveel partners bestaat het?", hub, vague) == (
+        "Uit hoeveel partners bestaat het? (Health Hub Utrecht)"
+    )
 
 
 def test_an_answer_that_breaks_off_is_no_answer() -> None:
@@ -730,6 +736,9 @@ def test_a_list_the_answer_cut_short_is_given_whole() -> None:
     assert complete_list("LUMC [2].", [lumc], "Which institutions work with TU Delft?", "en") == (
         "LUMC [2]."
     )
+    # "Which two ...": only a list of two completes the answer.
+    two = "Which two institutions have joined forces?"
+    assert complete_list("Erasmus MC [1].", [joined], two, "en") == "Erasmus MC [1]."
     # A question for one thing keeps its one-name answer.
     one = "Which institution joined TU Delft first?"
     assert complete_list("Erasmus MC [1].", [joined], one, "en") == "Erasmus MC [1]."
@@ -774,3 +783,21 @@ def test_the_chat_gives_the_whole_list_an_answer_cut_short(extractive_engine, em
     assert answer.grounded, answer.answer
     assert answer.answer.startswith("TU Delft, Erasmus University Rotterdam en Erasmus MC")
     assert "Three leading institutes" in answer.citations[0].text
+
+
+def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:
+    from askconvergence.answer.citations import miscounted
+
+    pancreas = _p(3, _PANCREAS)
+    dutch = "Hoeveel patiënten dragen de kunstmatige alvleesklier al bij zich?"
+    # "100,000 people" have diabetes; "a hundred patients" carry the device: by the first
+    # five letters, "patiënten" finds "patients" where the question's other words find nothing.
+    assert miscounted("100.000 patiënten dragen hem al [3].", [pancreas], dutch) == {"100000"}
+    assert miscounted("Meer dan honderd patiënten [3].", [pancreas], dutch) == set()
+    assert miscounted("Meer dan 100 patiënten [3].", [pancreas], dutch) == set()
+    # A share is no count: "33% of ..." answers "how many people ...?" as the passage words it.
+    share = "How many people in the Dutch working population have a chronic condition?"
+    third = _p(4, "One-third of the Dutch working population has a chronic condition.")
+    assert miscounted("33% of them [4].", [third, pancreas], share) == set()
+    # Nothing counts what is asked: nothing to tell by.
+    assert miscounted("100,000 [3].", [pancreas], "How many hospitals use it?") == set()

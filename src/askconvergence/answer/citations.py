@@ -25,6 +25,8 @@ __all__ = [
     "cited_numbers",
     "clean_markers",
     "complete_list",
+    "counting",
+    "miscounted",
     "dangles",
     "echoes_question",
     "invented_names",
@@ -168,6 +170,22 @@ _NUMBER_WORDS = {
 
 # Every number word, in English and Dutch ("een" too: also an article).
 NUMBER_WORDS = tuple(form for forms in _NUMBER_WORDS.values() for form in forms)
+
+# "How many partners ...?" / "Hoeveel partners ...?": the thing counted.
+_ASKS_COUNT = re.compile(r"\b(?:how\s+many|hoeveel)\s+(\w+)", re.IGNORECASE)
+_COUNT = rf"(?:\d[\d.,]*|{'|'.join(NUMBER_WORDS)})"
+
+
+def counting(query: str) -> re.Pattern[str] | None:
+    """For a "how many X" question, a pattern for a sentence that counts X ("over 30
+    partners", "a hundred patients"; by the first five letters, so "patiënten" finds
+    "patients"), allowing one word between ("30 active partners"). None for other questions."""
+    match = _ASKS_COUNT.search(query)
+    thing = _fold(match.group(1))[:5] if match else ""
+    if len(thing) < 4:
+        return None
+    return re.compile(rf"\b{_COUNT}\s+(?:\w+\s+)?{re.escape(thing)}", re.IGNORECASE)
+
 
 # An answer's number words, by the number a passage states for them ("derde": one-third is 3).
 _SPELLED = {form: n for n, forms in _NUMBER_WORDS.items() for form in forms if form != "een"} | {
@@ -435,10 +453,7 @@ def misplaced_numbers(
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms
 
-    def spelled(text: str) -> set[str]:  # "six partners" counts as 6
-        return {_COUNT_WORDS[w] for w in _WORD.findall(text.lower()) if w in _COUNT_WORDS}
-
-    given = _numbers(question) | spelled(question)
+    given = _numbers(question) | _spelled_counts(question)
     # What the question says about its subject ("patients", "carry"; "partners") tells the
     # sentences apart better than the subject's name, which most of them share.
     named = {
@@ -463,7 +478,7 @@ def misplaced_numbers(
     misplaced: set[str] = set()
     for claim in split_answer(_MARKER.sub("", answer)):
         claim = _without_days(claim)  # "on November 6, 2020" counts nothing six times
-        numbers = (_numbers(claim) | spelled(claim)) - given
+        numbers = (_numbers(claim) | _spelled_counts(claim)) - given
         for number in numbers:
             stating = [s for s in sentences if number in _passage_numbers(_without_days(s))]
             if stating and not any(
@@ -472,6 +487,39 @@ def misplaced_numbers(
             ):
                 misplaced.add(number)
     return misplaced
+
+
+def miscounted(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
+    """Counts of X a "how many X" answer gives that no passage sentence gives.
+
+    Asked "Hoeveel patiënten dragen de kunstmatige alvleesklier al bij zich?", the model
+    answers "100.000 patiënten" from "Some 100,000 people in the Netherlands have type 1
+    diabetes", while "more than a hundred patients already carry the device" counts them.
+    The thing counted is found by its first five letters, so a Dutch question finds English
+    passages, where :func:`misplaced_numbers` cannot tell. Only checked when some sentence of
+    the passages counts X.
+    """
+    pattern = counting(question)
+    if pattern is None:
+        return set()
+    counted: set[str] = set()
+    for passage in passages:
+        for match in pattern.finditer(_fold(passage.text)):
+            counted |= _passage_numbers(match.group(0))
+    if not counted:
+        return set()
+    # Only what the answer itself counts as X: "33% of the Dutch working population" is a
+    # share of people, not a count of them.
+    claimed: set[str] = set()
+    for match in pattern.finditer(_fold(_without_days(_MARKER.sub("", answer)))):
+        claimed |= _passage_numbers(match.group(0))
+    given = _numbers(question) | _spelled_counts(question)
+    return {n for n in claimed - given if n not in counted}
+
+
+def _spelled_counts(text: str) -> set[str]:
+    """The numbers written as words in ``text`` ("six partners" counts as 6)."""
+    return {_COUNT_WORDS[w] for w in _WORD.findall(text.lower()) if w in _COUNT_WORDS}
 
 
 def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Passage]:
@@ -689,6 +737,10 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
 
     if not asks_for_several(question):
         return answer
+    # "Which two institutions ...": only a list of two will do.
+    which = _ASKS_WHICH.search(question)
+    count = which.group(1).lower() if which and which.group(1) else None
+    count = _SPELLED.get(count, count) if count else None
     by_n = {p.n: p for p in passages}
     folded_question = _fold(question)
     asked = content_terms(question)
@@ -711,6 +763,8 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
                     named = [m for m in (_named(i, body) for i in items) if m]
                     if len(items) < 2 or not named or len(named) == len(items) or own >= len(items):
                         continue  # nothing left out, or the answer gives a list as long
+                    if count and str(len(items)) != count:
+                        continue
                     spans = [m for m in (_named(m.group(0), answer.lower()) for m in named) if m]
                     start, end = min(m.start() for m in spans), max(m.end() for m in spans)
                     joiner = " en " if language == "nl" else " and "

@@ -17,6 +17,7 @@ from askconvergence.answer.citations import (
     echoes_question,
     invented_names,
     invented_numbers,
+    miscounted,
     misplaced_numbers,
     misses_quantity,
     unanchored_amounts,
@@ -342,6 +343,9 @@ class Engine:
                 f"numbers {sorted(misplaced)} come from sentences about something else",
                 misplaced,
             )
+        miscount = miscounted(raw, context, question)
+        if miscount:
+            return f"numbers {sorted(miscount)} count something else than asked", miscount
         people = unanchored_people(raw, given, question)
         if people:
             return f"names {sorted(people)} are stated nowhere near the subject", people

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from askconvergence.answer.citations import ASKS_WHEN, MONTHS, NUMBER_WORDS, YEAR
+from askconvergence.answer.citations import ASKS_WHEN, MONTHS, YEAR, counting
 from askconvergence.answer.types import Passage
 
 if TYPE_CHECKING:
@@ -133,22 +133,6 @@ def choose_sentences(
 
 # A "when" question is answered by a sentence with a year or a month in it.
 _HAS_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
-# "How many partners ...?" / "Hoeveel partners ...?": the thing counted.
-_ASKS_COUNT = re.compile(r"\b(?:how\s+many|hoeveel)\s+(\w+)", re.IGNORECASE)
-_COUNT = rf"(?:\d[\d.,]*|{'|'.join(NUMBER_WORDS)})"
-
-
-def _counting(query: str) -> re.Pattern[str] | None:
-    """For a "how many X" question, a pattern for a sentence that counts X ("over 30
-    partners", "a hundred patients"; by the first five letters, so "patiënten" finds
-    "patients"), allowing one word between ("30 active partners"). None for other questions."""
-    from askconvergence.retrieve import _fold
-
-    match = _ASKS_COUNT.search(query)
-    thing = _fold(match.group(1))[:5] if match else ""
-    if len(thing) < 4:
-        return None
-    return re.compile(rf"\b{_COUNT}\s+(?:\w+\s+)?{re.escape(thing)}", re.IGNORECASE)
 
 
 def _keyed(title: str, sentence: str) -> str:
@@ -300,7 +284,7 @@ class ExcerptSelector:
         # The sentence that counts what the question counts seldom names the subject ("The
         # growing network organization currently consists of over 30 partners"), so the
         # subject's other sentences outscore it without this bonus.
-        counts = _counting(query)
+        counts = counting(query)
         own = [
             z
             + self.lexical_weight * share

@@ -153,7 +153,7 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
 
 
 def _in_language(question: str, rewritten: str, history: Sequence[Turn]) -> str:
-    """The follow-up in its own words plus the conversation's words the rewrite brought in
+    """The follow-up in its own words plus the conversation's names the rewrite brought in
     ("En waar is dat bedrijf gevestigd? (Flux Robotics)"), spelled as the conversation spells
     them; the heuristic rewrite when it brought in none."""
     spelled: dict[str, str] = {}
@@ -165,6 +165,7 @@ def _in_language(question: str, rewritten: str, history: Sequence[Turn]) -> str:
         spelled[w.casefold()]
         for w in _WORD.findall(rewritten)
         if w.casefold() in spelled
+        and spelled[w.casefold()][0].isupper()  # a name, not "network"
         and w.casefold() not in asked
         and w.casefold() not in _QUESTION_WORDS
         and len(w) > 2
