@@ -356,6 +356,26 @@ def _event_forms(word: str) -> tuple[str, ...]:
     return ()
 
 
+def _said_of_subject(question: str) -> list[str]:
+    """The question's plain words, folded, once each: not its names (capitalised words after
+    the first), numbers or auxiliaries. What it says about its subject ("patients", "carry";
+    "founded") tells sentences apart better than the subject's name, which most of them share."""
+    from askconvergence.retrieve import content_terms
+
+    named = {
+        word
+        for m in _CAPITALISED_RUN.finditer(question)
+        if m.start() > 0
+        for word in _WORD.findall(_fold(m.group(0)))
+    }
+    words = content_terms(_fold_digits(question))
+    return list(
+        dict.fromkeys(
+            w for w in words if not w.isdigit() and w not in named and w not in _AUXILIARIES
+        )
+    )
+
+
 def undated_events(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
     """Years a "when" answer gives from passage sentences that do not speak of what was asked.
 
@@ -373,19 +393,8 @@ def undated_events(answer: str, passages: Sequence[Passage], question: str) -> s
     if not years:
         return set()
     from askconvergence.answer.excerpts import split_sentences
-    from askconvergence.retrieve import content_terms
 
-    named = {
-        word
-        for m in _CAPITALISED_RUN.finditer(question)
-        if m.start() > 0
-        for word in _WORD.findall(_fold(m.group(0)))
-    }
-    asked = [
-        w
-        for w in content_terms(_fold_digits(question))
-        if not w.isdigit() and w not in named and w not in _AUXILIARIES and w not in _NOT_EVENTS
-    ]
+    asked = [w for w in _said_of_subject(question) if w not in _NOT_EVENTS]
     events = {w: _event_forms(w) for w in asked}
     if not asked:
         return set()
@@ -456,15 +465,7 @@ def misplaced_numbers(
     given = _numbers(question) | _spelled_counts(question)
     # What the question says about its subject ("patients", "carry"; "partners") tells the
     # sentences apart better than the subject's name, which most of them share.
-    named = {
-        word
-        for m in _CAPITALISED_RUN.finditer(question)
-        if m.start() > 0
-        for word in _WORD.findall(_fold(m.group(0)))
-    }
-    asked = [w for w in content_terms(_fold_digits(question)) if not w.isdigit()]
-    asked = list(dict.fromkeys(w for w in asked if w not in named and w not in _AUXILIARIES))
-    asked = asked or list(
+    asked = _said_of_subject(question) or list(
         dict.fromkeys(w for w in content_terms(_fold_digits(question)) if not w.isdigit())
     )
     sentences = [s for p in passages for s in split_sentences(p.text)]
@@ -757,8 +758,8 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
                     # names: asked who works with TU Delft, "TU Delft and LUMC" lists one.
                     items = [
                         i
-                        for i in re.split(_LIST_SPLIT, match.group(0))
-                        if content_terms(i) and not _named(_fold(i), folded_question)
+                        for i in _list_items(match.group(0))
+                        if not _named(_fold(i), folded_question)
                     ]
                     named = [m for m in (_named(i, body) for i in items) if m]
                     if len(items) < 2 or not named or len(named) == len(items) or own >= len(items):
@@ -773,41 +774,18 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
                     if best is None or rank > best[0]:
                         best = (rank, answer[:start] + listing + answer[end:])
     return best[1] if best else answer
-    by_n = {p.n: p for p in passages}
-    folded_question = _fold(question)
-    for claim in split_answer(answer):
-        body = _MARKER.sub("", claim).lower()
-        for n in cited_numbers(claim):
-            if n not in by_n:
-                continue
-            for match in _LIST.finditer(by_n[n].text):
-                items = re.split(_LIST_SPLIT, match.group(0))
-                # Not "In" ("In addition, TU Delft and LUMC"), nor what the question names:
-                # asked who works with TU Delft, "TU Delft and LUMC" lists one answer.
-                items = [
-                    i for i in items if content_terms(i) and not _named(_fold(i), folded_question)
-                ]
-                found = [_named(i, body) for i in items]
-                named = [m for m in found if m]
-                if len(items) < 2 or not named or len(named) == len(items):
-                    continue
-                if len(_list_names(_MARKER.sub("", claim))) >= len(items):
-                    continue  # the answer gives a list as long of its own
-                spans = [_named(m.group(0), answer.lower()) for m in named]
-                start = min(m.start() for m in spans if m)
-                end = max(m.end() for m in spans if m)
-                joiner = " en " if language == "nl" else " and "
-                listing = ", ".join(items[:-1]) + joiner + items[-1]
-                return answer[:start] + listing + answer[end:]
-    return answer
+
+
+def _list_items(listing: str) -> list[str]:
+    """The names of a matched list, without a stop word that opened its sentence ("In")."""
+    from askconvergence.retrieve import content_terms
+
+    return [i for i in re.split(_LIST_SPLIT, listing) if content_terms(i)]
 
 
 def _list_names(text: str) -> list[str]:
     """The names of the longest list of names in ``text`` (none when it holds no list)."""
-    from askconvergence.retrieve import content_terms
-
-    lists = [re.split(_LIST_SPLIT, m.group(0)) for m in _LIST.finditer(text)]
-    return max(([i for i in names if content_terms(i)] for names in lists), key=len, default=[])
+    return max((_list_items(m.group(0)) for m in _LIST.finditer(text)), key=len, default=[])
 
 
 def _named(name: str, text: str) -> re.Match[str] | None:
