@@ -801,3 +801,71 @@ def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:
     assert miscounted("33% of them [4].", [third, pancreas], share) == set()
     # Nothing counts what is asked: nothing to tell by.
     assert miscounted("100,000 [3].", [pancreas], "How many hospitals use it?") == set()
+
+
+def test_an_echoed_answer_is_replaced_by_the_passage_sentence_that_answers() -> None:
+    from askconvergence.answer.extractive import quote_answer
+
+    partnership = _p(
+        1,
+        "The three partners signed an agreement. In addition, there is already an intensive "
+        "partnership between Erasmus MC and Leiden University Medical Center (LUMC).",
+    )
+    other = _p(2, "TU Delft and Leiden University work together via the Casimir school.")
+    question = (
+        "Which university medical centre already has an intensive partnership with Erasmus MC?"
+    )
+    echo = "Erasmus MC already has an intensive partnership with Erasmus MC [2]."
+    assert quote_answer(echo, [partnership, other], question, "en") == (
+        "The documents say: “In addition, there is already an intensive partnership between "
+        "Erasmus MC and Leiden University Medical Center (LUMC).” [1]"
+    )
+    assert quote_answer(echo, [partnership], question, "nl").startswith("De documenten zeggen:")
+    # An answer that breaks off where its fact should be: the passages lack it.
+    email = "What is Jelle van der Weijde's email address?"
+    contact = _p(1, "Connect with Economic Board Utrecht, Director Health, Jelle van der Weijde.")
+    assert (
+        quote_answer("Jelle van der Weijde's email address is [1].", [contact], email, "en") == ""
+    )
+    signed = "When did the boards sign the agreement?"
+    boards = _p(1, "The boards of the three organisations have signed an agreement today.")
+    assert quote_answer("The boards signed the agreement on [1].", [boards], signed, "en") == ""
+    # A "when" question is answered only by a sentence with a year in it.
+    assert quote_answer("The boards signed the agreement [1].", [boards], signed, "en") == ""
+
+
+def test_the_chat_quotes_the_passage_when_the_model_only_restates_the_question(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    class Echoing(_StreamingLLM):  # the 1.5B model's q022 answer
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            text = "Erasmus MC already has an intensive partnership with Erasmus MC. [1]"
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Echoing())
+    answer = engine.ask(
+        "Which university medical centre already has an intensive partnership with Erasmus MC?"
+    )
+    assert answer.grounded, answer.answer
+    assert (
+        answer.answer.startswith("The documents say: “")
+        and "Leiden University Medical" in answer.answer
+    )
+    assert "Leiden University Medical Center" in answer.citations[0].text
+
+
+def test_a_country_is_no_answer_to_which_city() -> None:
+    from askconvergence.answer.citations import names_no_city
+
+    inreda = "In which city is Inreda Diabetic located?"
+    assert names_no_city("Inreda Diabetic is located in the Netherlands [1].", inreda)
+    assert names_no_city("It is in East Netherlands [1].", inreda)
+    assert not names_no_city("Inreda Diabetic is located in Goor [1].", inreda)
+    embassy = "Which Finnish city hosts the Netherlands Embassy in the Health Hub Utrecht story?"
+    assert names_no_city("Finland hosts the Netherlands Embassy [1].", embassy)
+    assert not names_no_city("The Netherlands Embassy in Helsinki [1].", embassy)
+    dutch = "In welke stad is Micronit gevestigd?"
+    assert names_no_city("Micronit is gevestigd in Nederland [1].", dutch)
+    assert not names_no_city("Micronit is gevestigd in Enschede [1].", dutch)
+    # Only a question for a city: "where" may be answered with a region.
+    assert not names_no_city("In the Netherlands [1].", "Where is Inreda Diabetic located?")

@@ -33,6 +33,7 @@ __all__ = [
     "invented_numbers",
     "misplaced_numbers",
     "misses_quantity",
+    "names_no_city",
     "overlap",
     "resolve_citations",
     "split_answer",
@@ -285,6 +286,35 @@ def misses_quantity(answer: str, question: str) -> bool:
     if not _ASKS_QUANTITY.search(question):
         return False
     return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
+
+
+_ASKS_CITY = re.compile(
+    r"\b(which|what|welke)\s+(\w+\s+)?(city|town|stad|plaats|gemeente)\b", re.IGNORECASE
+)
+# Countries and parts of them: where something is, but no city.
+_COUNTRY = re.compile(
+    r"\b((east|west|north|south|oost|noord|zuid)(ern)?[\s-]+)?(the\s+)?"
+    r"(netherlands|nederland|holland|finland|europe|europa|belgium|belgië|germany|duitsland)\b",
+    re.IGNORECASE,
+)
+
+
+def names_no_city(answer: str, question: str) -> bool:
+    """Whether a "which city" question got an answer that names no place but a country or the
+    question's own names ("Inreda Diabetic is located in the Netherlands"): the small model
+    writes that when the passages give no city."""
+    if not _ASKS_CITY.search(question):
+        return False
+    text = _COUNTRY.sub(" ", _MARKER.sub("", answer))
+    asked = _fold(question).lower()
+    names = (_ARTICLE.sub("", _fold(m.group(0)).lower()) for m in _NAME.finditer(text))
+    return all(name in asked or name in _NOT_PLACES for name in names)
+
+
+# Capitalised words that start a sentence but name no place.
+_NOT_PLACES = frozenset(
+    {"it", "its", "the", "this", "het", "de", "dit", "in", "located", "gevestigd"}
+)
 
 
 # Words a finished sentence does not end with: English prepositions, articles and

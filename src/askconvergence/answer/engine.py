@@ -20,6 +20,7 @@ from askconvergence.answer.citations import (
     miscounted,
     misplaced_numbers,
     misses_quantity,
+    names_no_city,
     unanchored_amounts,
     unanchored_people,
     unanchored_years,
@@ -27,7 +28,7 @@ from askconvergence.answer.citations import (
     without_sentences,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
-from askconvergence.answer.extractive import extract_answer
+from askconvergence.answer.extractive import extract_answer, quote_answer
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language
 from askconvergence.answer.prompts import (
@@ -284,6 +285,16 @@ class Engine:
                 yield from self._decline(question, language, passages, timings, start)
                 return
             objection, _ = self._objection(raw, given, query, language, 0.0, True, passages)
+        elif objection and echoes_question(raw, query):
+            # "Erasmus MC has an intensive partnership with Erasmus MC [3]": the model read
+            # the passages but only restated the question; quote the sentence that answers.
+            quoted = quote_answer(raw, given, query, language)
+            if (
+                quoted
+                and not self._objection(quoted, given, query, language, 0.0, True, passages)[0]
+            ):
+                log.info("%s; quoting the passage instead: %r", objection, quoted)
+                raw, objection = quoted, ""
         if objection:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
@@ -353,6 +364,8 @@ class Engine:
             return f"a sentence of the answer breaks off: {raw!r}", set()
         if misses_quantity(raw, question):
             return "the question asks for an amount and the answer has none", set()
+        if names_no_city(raw, question):
+            return "the question asks for a city and the answer names none", set()
         odds_gate = self.settings.retrieval.decline_odds
         if odds_gate is not None and leaning >= odds_gate:
             return f"the model leaned to declining (p {leaning:.3f})", set()

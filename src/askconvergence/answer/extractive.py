@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from askconvergence.answer.citations import support
+from askconvergence.answer.citations import (
+    ASKS_WHEN,
+    YEAR,
+    cited_numbers,
+    dangles,
+    echoes_question,
+    support,
+)
 from askconvergence.answer.types import Passage
 
-__all__ = ["extract_answer", "split_sentences"]
+__all__ = ["extract_answer", "quote_answer", "split_sentences"]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(0-9])|\n+")
 
@@ -37,3 +44,38 @@ def extract_answer(
     scored.sort(key=lambda t: t[0], reverse=True)
     chosen = scored[:max_sentences]
     return " ".join(f"{sentence.rstrip()} [{n}]" for _, n, sentence in chosen)
+
+
+# An English sentence that ends on "is" or "are" has lost its fact ("Its email is [1].").
+_ENDS_ON_VERB = re.compile(r"\b(is|are|was|were)\s*(\[[\d,\s]+\]\s*)*[.!]?\s*$", re.IGNORECASE)
+_QUOTES = {"en": "The documents say: “{}” [{}]", "nl": "De documenten zeggen: “{}” [{}]"}
+
+
+def quote_answer(
+    answer: str, passages: Sequence[Passage], question: str, language: str, min_overlap: float = 0.4
+) -> str:
+    """The sentence of the passages an answer cites that best answers the question, quoted.
+
+    For an answer that only restated the question ("Chronic diseases are given as examples
+    [1]"): the model found the right passage but did not say what it states. Returns ``""``
+    when no sentence shares enough of the question's words or says more than it, and when the
+    answer breaks off where its fact should be ("The email address is [1]."): then the
+    passages lack the fact, and quoting a sentence near it would only look like an answer.
+    """
+    if dangles(answer) or _ENDS_ON_VERB.search(answer):
+        return ""
+    numbers = set(cited_numbers(answer))
+    best: tuple[float, int, str] | None = None
+    for passage in passages:
+        for sentence in split_sentences(passage.text):
+            shared = support(question, sentence)
+            if shared < min_overlap or echoes_question(sentence, question):
+                continue
+            if ASKS_WHEN.search(question) and not YEAR.search(sentence):
+                continue
+            shared += 0.1 * (passage.n in numbers)  # the passage the model chose, on a tie
+            if best is None or shared > best[0]:
+                best = (shared, passage.n, sentence.rstrip())
+    if best is None:
+        return ""
+    return _QUOTES.get(language, _QUOTES["en"]).format(best[2], best[1])
