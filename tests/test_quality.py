@@ -869,3 +869,54 @@ def test_a_country_is_no_answer_to_which_city() -> None:
     assert not names_no_city("Micronit is gevestigd in Enschede [1].", dutch)
     # Only a question for a city: "where" may be answered with a region.
     assert not names_no_city("In the Netherlands [1].", "Where is Inreda Diabetic located?")
+
+
+def test_a_name_of_another_kind_is_no_answer_to_which_medical_centre_or_university() -> None:
+    from askconvergence.answer.citations import of_another_kind
+
+    nijmegen = "Which university medical centre applies MedTech in the Nijmegen region?"
+    assert of_another_kind("The University of Twente applies MedTech there [1].", nijmegen) == {
+        "University of Twente"
+    }
+    assert not of_another_kind("The Radboudumc applies MedTech there [1].", nijmegen)
+    casimir = "Met welke universiteit werkt de TU Delft samen in de Casimir Research School?"
+    assert of_another_kind("TU Delft werkt samen met Erasmus MC [1].", casimir) == {"Erasmus MC"}
+    assert not of_another_kind("TU Delft werkt samen met Universiteit Leiden [1].", casimir)
+    campus = "What campus is at the heart of the Health & High Tech Region Nijmegen?"
+    assert of_another_kind("The campus at its heart is the Radboudumc [1].", campus) == {
+        "Radboudumc"
+    }
+    assert not of_another_kind("The Noviotech Campus [1].", campus)
+    # One name of the kind asked is enough; names of no known kind are not judged.
+    lde = "Which universities form the LDE partnership?"
+    assert not of_another_kind("Leiden University, TU Delft, Erasmus MC and EUR [1].", lde)
+    assert not of_another_kind("Health Valley and Demcon [1].", nijmegen)
+    assert not of_another_kind("Erasmus MC [1].", "Who founded Erasmus MC?")
+
+
+def test_an_answer_naming_another_kind_is_asked_once_more_without_it(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    prompts: list[str] = []
+
+    class Twente(_StreamingLLM):  # the 1.5B model's d03 answer while Twente is in view
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            prompts.append(prompt)
+            twente = re.search(r"\[(\d+)\][^\[]*University of Twente", prompt)
+            radboud = re.search(r"\[(\d+)\][^\[]*Radboudumc", prompt)
+            if twente:
+                text = f"The University of Twente applies MedTech there [{twente.group(1)}]."
+            elif radboud:
+                text = (
+                    f"The Radboudumc applies MedTech in the Nijmegen region [{radboud.group(1)}]."
+                )
+            else:
+                text = "NOT_IN_DOCUMENTS"
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Twente())
+    answer = engine.ask("Which university medical centre applies MedTech in the Nijmegen region?")
+    assert len(prompts) == 2 and "University of Twente" in prompts[0]
+    assert "University of Twente" not in prompts[1]
+    assert answer.grounded, answer.answer
+    assert "Radboudumc" in answer.answer and "Radboudumc" in answer.citations[0].text

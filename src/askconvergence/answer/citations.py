@@ -34,6 +34,7 @@ __all__ = [
     "misplaced_numbers",
     "misses_quantity",
     "names_no_city",
+    "of_another_kind",
     "overlap",
     "resolve_citations",
     "split_answer",
@@ -617,6 +618,62 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
         for name, parts in people.items()
         if not any(all(_found(p, *k) for p in parts) for k in keys)
     }
+
+
+# Kinds of organisation a "which" question asks for, and how a name of that kind reads:
+# "Radboudumc", "Erasmus MC" and "Leiden University Medical Center" are medical centres;
+# "University of Twente" and "TU Delft" universities; "Noviotech Campus" a campus.
+_KINDS = (
+    (
+        "medical centre",
+        r"medical\s+cent(re|er)s?|umcs?|hospitals?|ziekenhui(s|zen)|medisch(e)?\s+(centrum|centra)",
+        r"umc|\bmc\b|medical|medisch|hospital|ziekenhuis|gasthuis|clinic|kliniek",
+    ),
+    (
+        "university",
+        r"universit(y|ies|eit|eiten)\b(?!\s+medi)",
+        r"universit|\btu\b|\beur\b|hogeschool",
+    ),
+    ("campus", r"(innovatie)?campus(es|sen)?|science\s+parks?", r"campus|park\b|kennispark"),
+)
+_WHICH = r"\b(which|what|welke?)\s+(?:[\w-]+\s+){0,2}?"
+
+
+def _kind_of(name: str) -> str | None:
+    for kind, _, reads in _KINDS:
+        if re.search(reads, name, re.IGNORECASE):
+            return kind
+    return None
+
+
+def of_another_kind(answer: str, question: str) -> set[str]:
+    """The names an answer gives for a "which medical centre / university / campus" question
+    that are plainly of another kind, when it names none of the kind asked.
+
+    With the right passage in front of it, the small model answers "Which university medical
+    centre applies MedTech in the Nijmegen region?" with "The University of Twente", and
+    "Met welke universiteit werkt de TU Delft samen?" with "Erasmus MC". Names of no known
+    kind are not judged.
+    """
+    asked_kind = next(
+        (
+            kind
+            for kind, nouns, _ in _KINDS
+            if re.search(_WHICH + f"({nouns})", question, re.IGNORECASE)
+        ),
+        None,
+    )
+    if asked_kind is None:
+        return set()
+    asked = f" {' '.join(_WORD.findall(_fold(question)))} "
+    given = {}
+    for match in _NAME.finditer(_MARKER.sub("", answer)):
+        name = re.sub(r"^(the|de|het|een|a|an)\s+", "", match.group(0), flags=re.IGNORECASE)
+        if f" {' '.join(_WORD.findall(_fold(name)))} " not in asked:
+            given[name] = _kind_of(name)
+    if asked_kind in given.values():
+        return set()
+    return {name for name, kind in given.items() if kind is not None}
 
 
 def _name_parts(name: str) -> frozenset[str]:

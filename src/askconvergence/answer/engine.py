@@ -21,6 +21,7 @@ from askconvergence.answer.citations import (
     misplaced_numbers,
     misses_quantity,
     names_no_city,
+    of_another_kind,
     unanchored_amounts,
     unanchored_people,
     unanchored_years,
@@ -360,6 +361,9 @@ class Engine:
         people = unanchored_people(raw, given, question)
         if people:
             return f"names {sorted(people)} are stated nowhere near the subject", people
+        others = of_another_kind(raw, question)
+        if others:
+            return f"{sorted(others)} are not what the question asks for", others
         if dangles(raw):
             return f"a sentence of the answer breaks off: {raw!r}", set()
         if misses_quantity(raw, question):
