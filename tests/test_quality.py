@@ -401,6 +401,14 @@ def test_names_in_no_passage_are_invented() -> None:
     # "Universiteit" finds "University" by its first five letters.
     uni = [_p(2, "Flux Robotics is a spin-off of the University of Twente.")]
     assert invented_names("Het is een spin-off van de Universiteit Twente [2].", uni) == set()
+    # An email or web address must be in a passage as written.
+    contact = [_p(3, "Connect with Jelle van der Weijde. Mail info@hhu.nl or see www.hhu.nl.")]
+    made_up = "Jelle van der Weijde's email address is jelle.vanderweijde@econboard.uu.nl [3]."
+    assert invented_names(made_up, contact) == {"jelle.vanderweijde@econboard.uu.nl"}
+    assert invented_names("Mail Info@hhu.nl or see www.hhu.nl [3].", contact) == set()
+    assert invented_names("See https://hhu.example.org/contact [3].", contact) == {
+        "https://hhu.example.org/contact"
+    }
 
 
 def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:

@@ -901,7 +901,8 @@ _COMMON_NAMES = frozenset(
 
 def invented_names(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
     """Capitalised words inside the answer's sentences that neither the passages nor the
-    question contain: names the model made up ("the director is Jan de Vries").
+    question contain: names the model made up ("the director is Jan de Vries"); and email
+    or web addresses no passage holds ("jelle.vanderweijde@econboard.uu.nl").
 
     A word counts as found when one of its stems, or its first five letters, occur in a
     passage (so "Universiteit" finds "University"); sentence-initial words are skipped.
@@ -918,7 +919,13 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
                 continue
             if not any(_found(part, st, pre) for st, pre in keys):
                 invented.add(word)
+    # An email address or web address must be in a passage as written.
+    given = " ".join(p.text for p in passages).lower()
+    invented.update(m.group(0) for m in _CONTACT.finditer(text) if m.group(0).lower() not in given)
     return invented
+
+
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)[^\s\[\]()<>]*[\w/]")
 
 
 # A name: capitalised words, joined by "of", "&", "van", "de", ... ("University of Twente").
