@@ -289,6 +289,10 @@ def misses_quantity(answer: str, question: str) -> bool:
     return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
 
 
+# Capitalised words that start a sentence but name no place.
+_NOT_PLACES = frozenset(
+    {"it", "its", "the", "this", "het", "de", "dit", "in", "located", "gevestigd"}
+)
 _ASKS_CITY = re.compile(
     r"\b(which|what|welke)\s+(\w+\s+)?(city|town|stad|plaats|gemeente)\b", re.IGNORECASE
 )
@@ -306,16 +310,8 @@ def names_no_city(answer: str, question: str) -> bool:
     writes that when the passages give no city."""
     if not _ASKS_CITY.search(question):
         return False
-    text = _COUNTRY.sub(" ", _MARKER.sub("", answer))
-    asked = _fold(question).lower()
-    names = (_ARTICLE.sub("", _fold(m.group(0)).lower()) for m in _NAME.finditer(text))
-    return all(name in asked or name in _NOT_PLACES for name in names)
-
-
-# Capitalised words that start a sentence but name no place.
-_NOT_PLACES = frozenset(
-    {"it", "its", "the", "this", "het", "de", "dit", "in", "located", "gevestigd"}
-)
+    names = _new_names(_COUNTRY.sub(" ", answer), question)
+    return all(_fold(name) in _NOT_PLACES for name in names)
 
 
 # Words a finished sentence does not end with: English prepositions, articles and
@@ -665,12 +661,7 @@ def of_another_kind(answer: str, question: str) -> set[str]:
     )
     if asked_kind is None:
         return set()
-    asked = f" {' '.join(_WORD.findall(_fold(question)))} "
-    given = {}
-    for match in _NAME.finditer(_MARKER.sub("", answer)):
-        name = re.sub(r"^(the|de|het|een|a|an)\s+", "", match.group(0), flags=re.IGNORECASE)
-        if f" {' '.join(_WORD.findall(_fold(name)))} " not in asked:
-            given[name] = _kind_of(name)
+    given = {name: _kind_of(name) for name in _new_names(answer, question)}
     if asked_kind in given.values():
         return set()
     return {name for name, kind in given.items() if kind is not None}
@@ -920,8 +911,10 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
             if not any(_found(part, st, pre) for st, pre in keys):
                 invented.add(word)
     # An email address or web address must be in a passage as written.
-    given = " ".join(p.text for p in passages).lower()
-    invented.update(m.group(0) for m in _CONTACT.finditer(text) if m.group(0).lower() not in given)
+    contacts = _CONTACT.findall(text)
+    if contacts:
+        given = " ".join(p.text for p in passages).lower()
+        invented.update(c for c in contacts if c.lower() not in given)
     return invented
 
 
@@ -934,7 +927,7 @@ _NAME = re.compile(
 )
 
 
-_ARTICLE = re.compile(r"^(the|de|het|een|a|an) ")
+_ARTICLE = re.compile(r"^(the|de|het|een|a|an)\s+", re.IGNORECASE)
 
 
 def echoes_question(answer: str, question: str) -> bool:
@@ -953,11 +946,15 @@ def echoes_question(answer: str, question: str) -> bool:
     words = content_terms(_fold_digits(text))
     if not all(_found(word, *known) for word in words):
         return False
-    asked = " ".join(_WORD.findall(_fold(question)))
-    names = (
-        _ARTICLE.sub("", " ".join(_WORD.findall(_fold(m.group(0))))) for m in _NAME.finditer(text)
-    )
-    return all(f" {name} " in f" {asked} " for name in names if " " in name)
+    return not any(len(_WORD.findall(name)) > 1 for name in _new_names(text, question))
+
+
+def _new_names(text: str, question: str) -> list[str]:
+    """The names in ``text`` (capitalised runs, less a leading article) that the question does
+    not hold as a whole, word for word."""
+    asked = f" {' '.join(_WORD.findall(_fold(question)))} "
+    names = (_ARTICLE.sub("", m.group(0)) for m in _NAME.finditer(_MARKER.sub("", text)))
+    return [name for name in names if f" {' '.join(_WORD.findall(_fold(name)))} " not in asked]
 
 
 def _fold(text: str) -> str:

@@ -54,24 +54,27 @@ _QUOTES = {"en": "The documents say: “{}” [{}]", "nl": "De documenten zeggen
 def quote_answer(
     answer: str, passages: Sequence[Passage], question: str, language: str, min_overlap: float = 0.4
 ) -> str:
-    """The sentence of the passages an answer cites that best answers the question, quoted.
+    """The sentence of the passages that best answers the question, quoted; on a tie, one of a
+    passage the answer cites.
 
-    For an answer that only restated the question ("Chronic diseases are given as examples
-    [1]"): the model found the right passage but did not say what it states. Returns ``""``
-    when no sentence shares enough of the question's words or says more than it, and when the
-    answer breaks off where its fact should be ("The email address is [1]."): then the
-    passages lack the fact, and quoting a sentence near it would only look like an answer.
+    For an answer that only restated the question ("Erasmus MC has an intensive partnership
+    with Erasmus MC [3]"): the model read the passages but did not say what they state.
+    Returns ``""`` when no sentence shares enough of the question's words or says more than
+    it, and when the answer breaks off where its fact should be ("The email address is
+    [1]."): then the passages lack the fact, and quoting a sentence near it would only look
+    like an answer.
     """
     if dangles(answer) or _ENDS_ON_VERB.search(answer):
         return ""
     numbers = set(cited_numbers(answer))
+    dated = bool(ASKS_WHEN.search(question))  # a "when" question wants a sentence with a year
     best: tuple[float, int, str] | None = None
     for passage in passages:
         for sentence in split_sentences(passage.text):
             shared = support(question, sentence)
             if shared < min_overlap or echoes_question(sentence, question):
                 continue
-            if ASKS_WHEN.search(question) and not YEAR.search(sentence):
+            if dated and not YEAR.search(sentence):
                 continue
             shared += 0.1 * (passage.n in numbers)  # the passage the model chose, on a tie
             if best is None or shared > best[0]:
