@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -928,3 +929,73 @@ def test_an_answer_naming_another_kind_is_asked_once_more_without_it(
     assert "University of Twente" not in prompts[1]
     assert answer.grounded, answer.answer
     assert "Radboudumc" in answer.answer and "Radboudumc" in answer.citations[0].text
+
+
+def test_a_count_in_digits_is_news_to_the_question() -> None:
+    from askconvergence.answer.citations import echoes_question
+
+    principles = "How many core principles is the convergence approach based on?"
+    assert not echoes_question("3 core principles are the basis [1].", principles)
+    assert echoes_question("The convergence approach is based on core principles [1].", principles)
+
+
+def test_an_organisation_named_nowhere_near_the_subject_is_no_answer() -> None:
+    from askconvergence.answer.citations import unanchored_people
+
+    dora = _p(
+        1,
+        "Erasmus MC and TU Delft will intensify their collaboration. TU Delft and LUMC work "
+        "together in gynaecology (for instance the development of DORA, the digital operation "
+        "assistant).",
+    )
+    dora = replace(dora, title="TU Delft, EUR and Erasmus MC to intensify collaboration")
+    question = "Which two institutions are collaborating on DORA?"
+    # Named in the news item's title and another sentence, not in the one about DORA.
+    assert unanchored_people("Erasmus MC and TU Delft work on DORA [1].", [dora], question) == {
+        "Erasmus MC"
+    }
+    assert unanchored_people("TU Delft and LUMC [1].", [dora], question) == set()
+    # Other "which" questions are not read as asking for organisations.
+    assert unanchored_people("Erasmus MC [1].", [dora], "Which assistant is DORA?") == set()
+
+
+def test_english_prose_is_told_from_a_bare_name_or_dutch() -> None:
+    from askconvergence.answer.language import written_in_english
+
+    assert written_in_english("Utrecht is also known as the Healthy Heart of Holland [1].")
+    assert not written_in_english("Utrecht staat ook bekend als het Healthy Heart of Holland [1].")
+    assert not written_in_english("Health Valley Netherlands [1]")
+    assert not written_in_english("2018 [1]")
+
+
+def _marker_of(words: str, prompt: str) -> str:
+    """The number of the first passage in the prompt that holds ``words``."""
+    found = re.search(r"\[(\d+)\][^\[]*" + re.escape(words), prompt)
+    return found.group(1) if found else "1"
+
+
+def test_a_dutch_question_answered_in_english_is_answered_in_dutch(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    from askconvergence.answer.prompts import TRANSLATE_PROMPT
+
+    asked: list[str] = []
+
+    class English(_StreamingLLM):  # the 1.5B model's q067 answer, then its Dutch on request
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            n = _marker_of("Healthy Heart", prompt)
+            text = f"Utrecht is also known as the Healthy Heart of Holland. [{n}]"
+            yield CompletionResponse(text=text, delta=text)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            asked.append(prompt)
+            n = _marker_of("Healthy Heart", prompt)
+            text = f"Utrecht is ook bekend als het Healthy Heart of Holland. [{n}]"
+            return CompletionResponse(text=text)
+
+    engine = _as_served(extractive_engine, embed_model, English())
+    answer = engine.ask("Onder welke bijnaam staat de regio Utrecht ook bekend?")
+    assert len(asked) == 1 and TRANSLATE_PROMPT in asked[0]
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("Utrecht is ook bekend als"), answer.answer
+    assert "Healthy Heart" in answer.citations[0].text

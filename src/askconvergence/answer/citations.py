@@ -573,10 +573,17 @@ def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Pas
 
 
 _ASKS_WHO = re.compile(r"\b(who|whom|wie)\b", re.IGNORECASE)
+# "Which two institutions work on DORA?" asks for organisations as "who" asks for people.
+_ASKS_WHICH_BODY = re.compile(
+    r"\b(which|what|welke?)\s+(\w+\s+)?"
+    r"(institution|organi[sz]ation|partner|compan|hospital|instelling|organisatie|bedrij|ziekenh)",
+    re.IGNORECASE,
+)
 
 
 def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
-    """Names a "who" answer gives that no passage states near what the question names.
+    """Names a "who" (or "which organisation") answer gives that no passage states near what
+    the question names.
 
     Asked "Wie is de burgemeester van Enschede?", the small model answers with the one
     person its passages name, from a contact line under another story. A name counts as
@@ -585,27 +592,31 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     "Leiden University"). Questions without a name are not checked, nor are the answer's
     words the question already has.
     """
-    if not _ASKS_WHO.search(question):
+    person = bool(_ASKS_WHO.search(question))
+    if not person and not _ASKS_WHICH_BODY.search(question):
         return set()
     from askconvergence.retrieve import content_terms
 
     asked = set(_WORD.findall(_fold(question)))
     people = {}
-    for match in _NAME.finditer(_MARKER.sub("", answer)):
+    runs = (m.group(0) for m in _NAME.finditer(_MARKER.sub("", answer)))
+    # "Erasmus MC and TU Delft" is two names, each to be anchored.
+    for name in (n for run in runs for n in re.split(r"\s+(?:and|en)\s+", run)):
         parts = {
             part
-            for part in _name_parts(match.group(0))
+            for part in _name_parts(name)
             # content_terms drops a stop word such as "And" opening a sentence
             if part not in asked and part not in _COMMON_NAMES and content_terms(part)
         }
         if parts:
-            people[match.group(0)] = parts
+            people[name] = parts
     if not people:
         return set()
     # A person is named in the very sentence that says what they are (or under its title):
     # "Chris Doomernik, director of Health Valley, explains ..."; a name in the next sentence
-    # is most often a contact line or another story.
-    windows = _windows(passages, question, reach=0)
+    # is most often a contact line or another story. An organisation is named in the very
+    # sentence too: a news item's title names its partners, not who does what in it (DORA).
+    windows = _windows(passages, question, reach=0, titled=person)
     if windows is None:
         return set()
     keys = [_passage_keys(window) for window in windows]
@@ -693,10 +704,12 @@ def _unanchored(
     return {v for v in values if not any(v in n for n in numbers)}
 
 
-def _windows(passages: Sequence[Passage], question: str, reach: int) -> list[str] | None:
-    """The passage windows (a sentence with ``reach`` sentences either side, and the title,
-    folded) that name one of the question's names. None when the question names nothing
-    (nothing to anchor to)."""
+def _windows(
+    passages: Sequence[Passage], question: str, reach: int, titled: bool = True
+) -> list[str] | None:
+    """The passage windows (a sentence with ``reach`` sentences either side, and the title
+    unless not ``titled``, folded) that name one of the question's names. None when the
+    question names nothing (nothing to anchor to)."""
     names = [_name_parts(m.group(0)) for m in _CAPITALISED_RUN.finditer(question) if m.start() > 0]
     # "Health Valley Netherlands" is named where "Health Valley" is.
     names = [name - _COMMON_NAMES or name for name in names if name]
@@ -707,7 +720,7 @@ def _windows(passages: Sequence[Passage], question: str, reach: int) -> list[str
     windows = []
     for passage in passages:
         sentences = [_fold(s) for s in split_sentences(passage.text)]
-        title = _fold(passage.title)
+        title = _fold(passage.title) if titled else ""
         for i in range(len(sentences)):
             text = " ".join([title, *sentences[max(0, i - reach) : i + reach + 1]])
             words = set(_WORD.findall(text))
@@ -945,6 +958,9 @@ def echoes_question(answer: str, question: str) -> bool:
     text = _MARKER.sub("", answer)
     words = content_terms(_fold_digits(text))
     if not all(_found(word, *known) for word in words):
+        return False
+    # A one-digit count is news too ("3 core principles are ..."), though too short a word.
+    if set(re.findall(r"\d+", text)) - set(re.findall(r"\d+", question)):
         return False
     return not any(len(_WORD.findall(name)) > 1 for name in _new_names(text, question))
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from askconvergence.answer.citations import (
     check_citations,
+    cited_numbers,
     complete_list,
     dangles,
     echoes_question,
@@ -31,11 +32,12 @@ from askconvergence.answer.citations import (
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import extract_answer, quote_answer
 from askconvergence.answer.followup import Turn, standalone_question
-from askconvergence.answer.language import detect_language
+from askconvergence.answer.language import detect_language, written_in_english
 from askconvergence.answer.prompts import (
     DECLINE_STARTS,
     DECLINE_TOKEN,
     SYSTEM_PROMPT,
+    TRANSLATE_PROMPT,
     VERIFY_PROMPT,
     decline_message,
     user_prompt,
@@ -300,6 +302,12 @@ class Engine:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
             return
+        if language == "nl" and self.llm is not None and written_in_english(raw):
+            # The small model sometimes answers a Dutch question in the passages' English.
+            dutch = self._translated(query, given, language, raw)
+            if dutch and not self._objection(dutch, given, query, language, 0.0, True, passages)[0]:
+                log.info("Answered in English; in Dutch: %r", dutch)
+                raw = dutch
         text, cited, _, _ = self._grounding(raw, given, language, query)
         completed = complete_list(text, cited, query, language)  # markers are tidy by now
         if completed != text:
@@ -434,6 +442,23 @@ class Engine:
         ]
         reply = self.llm.chat(messages, max_tokens=3).message.content or ""
         return not reply.strip().upper().startswith("NO")
+
+    def _translated(self, question: str, passages: list[Passage], language: str, raw: str) -> str:
+        """The answer in Dutch, asked for in one more turn of the same conversation (the cache
+        holds the rest); "" when the reply is still English or no longer cites."""
+        from llama_index.core.llms import ChatMessage, MessageRole
+
+        assert self.llm is not None
+        messages = [
+            *self._messages(question, passages, language),
+            ChatMessage(role=MessageRole.ASSISTANT, content=raw),
+            ChatMessage(role=MessageRole.USER, content=TRANSLATE_PROMPT),
+        ]
+        with self.queue.join():
+            reply = (self.llm.chat(messages, max_tokens=200).message.content or "").strip()
+        if written_in_english(reply) or not cited_numbers(reply):
+            return ""
+        return reply
 
     def _answer_once(self, question: str, passages: list[Passage], language: str) -> str:
         """A whole answer, not streamed, in its turn in the queue (a run of markers ends it)."""

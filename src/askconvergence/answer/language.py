@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["detect_language"]
+__all__ = ["detect_language", "written_in_english"]
 
 _DUTCH = set(
     "de het een en van is zijn wat wie waar wanneer waarom hoe welke welk hoeveel niet ook"  # noqa: SIM905
@@ -26,3 +26,11 @@ def detect_language(text: str) -> str:
     nl = sum(w in _DUTCH for w in words)
     en = sum(w in _ENGLISH for w in words)
     return "nl" if nl > en else "en"
+
+
+def written_in_english(text: str, min_words: int = 3) -> bool:
+    """Whether a text (an answer) is English prose: more English than Dutch stop words, and at
+    least ``min_words`` of them, so a bare name or number ("Health Valley [1]") is not."""
+    words = _WORD.findall(text.lower())
+    en = sum(w in _ENGLISH for w in words)
+    return en >= min_words and en > sum(w in _DUTCH for w in words)

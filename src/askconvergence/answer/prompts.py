@@ -13,6 +13,7 @@ __all__ = [
     "DECLINE_STARTS",
     "DECLINE_TOKEN",
     "SYSTEM_PROMPT",
+    "TRANSLATE_PROMPT",
     "VERIFY_PROMPT",
     "decline_message",
     "user_prompt",
@@ -68,4 +69,10 @@ def user_prompt(question: str, passages: Sequence[Passage], language: str) -> st
 # Asked after an answer, in the same conversation (see Engine._confirmed).
 VERIFY_PROMPT = (
     "Is that answer stated in the passages and does it answer the question? Reply YES or NO."
+)
+
+# Asked after an answer to a Dutch question that came out in English (see Engine._translated).
+TRANSLATE_PROMPT = (
+    "Write that answer in Dutch. Keep names, numbers and the passage numbers like [1] as they "
+    "are. Reply with the Dutch answer only."
 )
