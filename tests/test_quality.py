@@ -939,6 +939,28 @@ def test_a_count_in_digits_is_news_to_the_question() -> None:
     assert echoes_question("The convergence approach is based on core principles [1].", principles)
 
 
+def test_the_question_subject_with_a_country_added_is_an_echo() -> None:
+    from askconvergence.answer.citations import echoes_question
+    from askconvergence.answer.extractive import quote_answer
+
+    drural = (
+        "Welk Europees project voor de levenskwaliteit van plattelandsbewoners kwam mede "
+        "dankzij Health Valley van de grond?"
+    )
+    assert echoes_question("Health Valley Netherlands [1]", drural)
+    assert not echoes_question("Health Valley Netherlands started dRural [1]", drural)
+    # A country alone is still news to a "where" question.
+    assert not echoes_question("Inreda is located in the Netherlands [1].", "Where is Inreda?")
+    story = _p(
+        1,
+        "The Health Valley Netherlands ecosystem also accelerates innovations in the medical "
+        "world. For example, the European project dRural, aimed at improving the quality of "
+        "life of citizens in rural areas, was launched thanks in part to Health Valley.",
+    )
+    quoted = quote_answer("Health Valley Netherlands [1]", [story], drural, "nl")
+    assert quoted.startswith("De documenten zeggen: “For example, the European project dRural")
+
+
 def test_an_organisation_named_nowhere_near_the_subject_is_no_answer() -> None:
     from askconvergence.answer.citations import unanchored_people
 

@@ -894,6 +894,9 @@ def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list
 _CAPITALISED = re.compile(r"(?<=[\w,;:)\]] )([A-ZÀ-Ý][\w&'’-]{2,})")
 # Names of countries and languages (English and Dutch forms) an answer may add when it
 # restates a passage ("Twente, in the Netherlands"); not inventions worth declining over.
+_COUNTRIES = frozenset(
+    {"netherlands", "nederland", "nederlandse", "dutch", "finland", "finse", "finnish"}
+)
 _COMMON_NAMES = frozenset(
     {
         "netherlands", "nederland", "nederlandse", "nederlanders", "dutch",
@@ -955,7 +958,17 @@ def echoes_question(answer: str, question: str) -> bool:
     from askconvergence.retrieve import content_terms
 
     known = _passage_keys(question)
-    text = _MARKER.sub("", answer)
+    asked = set(_WORD.findall(_fold(question)))
+
+    def as_asked(match: re.Match[str]) -> str:
+        # "Health Valley Netherlands" is the question's "Health Valley" with a country added.
+        name = match.group(0)
+        own = _name_parts(name) - _COUNTRIES
+        if not own or not own <= asked:
+            return name
+        return " ".join(w for w in name.split() if _fold(w) not in _COUNTRIES)
+
+    text = _NAME.sub(as_asked, _MARKER.sub("", answer))
     words = content_terms(_fold_digits(text))
     if not all(_found(word, *known) for word in words):
         return False
