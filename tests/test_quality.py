@@ -949,6 +949,10 @@ def test_the_question_subject_with_a_country_added_is_an_echo() -> None:
     )
     assert echoes_question("Health Valley Netherlands [1]", drural)
     assert not echoes_question("Health Valley Netherlands started dRural [1]", drural)
+    nickname = "What nickname does the Utrecht region have because of its many organisations?"
+    assert echoes_question(
+        "The Utrecht region has a nickname because of its many organisations.", nickname
+    )
     # A country alone is still news to a "where" question.
     assert not echoes_question("Inreda is located in the Netherlands [1].", "Where is Inreda?")
     story = _p(

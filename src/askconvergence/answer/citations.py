@@ -892,11 +892,16 @@ def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list
 
 # A capitalised word inside a sentence (not its first word) is most often a name.
 _CAPITALISED = re.compile(r"(?<=[\w,;:)\]] )([A-ZÀ-Ý][\w&'’-]{2,})")
-# Names of countries and languages (English and Dutch forms) an answer may add when it
-# restates a passage ("Twente, in the Netherlands"); not inventions worth declining over.
+# Words an answer restating the question may word otherwise ("does it have" / "has").
+_AUXILIARIES = frozenset(
+    {"has", "have", "had", "does", "did", "its", "their", "heeft", "hebben", "hadden", "wordt"}
+)
+# Countries an answer may add to a name the question gives ("Health Valley Netherlands").
 _COUNTRIES = frozenset(
     {"netherlands", "nederland", "nederlandse", "dutch", "finland", "finse", "finnish"}
 )
+# Names of countries and languages (English and Dutch forms) an answer may add when it
+# restates a passage ("Twente, in the Netherlands"); not inventions worth declining over.
 _COMMON_NAMES = frozenset(
     {
         "netherlands", "nederland", "nederlandse", "nederlanders", "dutch",
@@ -969,7 +974,8 @@ def echoes_question(answer: str, question: str) -> bool:
         return " ".join(w for w in name.split() if _fold(w) not in _COUNTRIES)
 
     text = _NAME.sub(as_asked, _MARKER.sub("", answer))
-    words = content_terms(_fold_digits(text))
+    # "The Utrecht region has a nickname" restates "What nickname does it have".
+    words = [w for w in content_terms(_fold_digits(text)) if w not in _AUXILIARIES]
     if not all(_found(word, *known) for word in words):
         return False
     # A one-digit count is news too ("3 core principles are ..."), though too short a word.
