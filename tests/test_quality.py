@@ -1025,3 +1025,21 @@ def test_a_dutch_question_answered_in_english_is_answered_in_dutch(
     assert answer.grounded, answer.answer
     assert answer.answer.startswith("Utrecht is ook bekend als"), answer.answer
     assert "Healthy Heart" in answer.citations[0].text
+
+
+def test_a_percentage_is_put_back_as_the_fraction_the_passage_writes() -> None:
+    from askconvergence.answer.citations import fractions_as_written
+
+    third = [_p(1, "One-third of the Dutch working population has a chronic condition.")]
+    assert (
+        fractions_as_written("33% of working people have a chronic illness [1].", third, "en")
+        == "One-third of working people have a chronic illness [1]."
+    )
+    assert (
+        fractions_as_written("Ongeveer 33% van de werkenden [1].", third, "nl")
+        == "Ongeveer een derde van de werkenden [1]."
+    )
+    # A percentage the passages state, or one no fraction of theirs is, stays.
+    both = [_p(1, "33% of patients and one-third of nurses.")]
+    assert fractions_as_written("33% of patients [1].", both, "en") == "33% of patients [1]."
+    assert fractions_as_written("25% of workers [1].", third, "en") == "25% of workers [1]."

@@ -29,6 +29,7 @@ __all__ = [
     "miscounted",
     "dangles",
     "echoes_question",
+    "fractions_as_written",
     "invented_names",
     "invented_numbers",
     "misplaced_numbers",
@@ -243,6 +244,40 @@ def _fraction_numbers(text: str) -> set[str]:
         if re.search(pattern, text, re.IGNORECASE):
             found.update(numbers)
     return found
+
+
+# A percentage an answer gives for a fraction its passage writes in words, and the words.
+_PERCENT = re.compile(r"\b(\d{1,2}(?:[.,]\d)?)\s*(?:%|percent\b|procent\b)", re.IGNORECASE)
+_FRACTION_WORDS = (
+    (r"\b(one|a|een)[\s-]+(third|derde)\b", {"33", "33.3", "33,3"}, "one-third", "een derde"),
+    (r"\btwo[\s-]+thirds\b|\btwee[\s-]+derde\b", {"66", "67", "66.7", "66,7"}, "two-thirds",
+     "twee derde"),
+    (r"\b(one|a)[\s-]+(quarter|fourth)\b|\b(een|één)[\s-]+kwart\b", {"25"}, "a quarter",
+     "een kwart"),
+    (r"\bthree[\s-]+quarters\b|\bdrie[\s-]+kwart\b", {"75"}, "three-quarters", "drie kwart"),
+)  # fmt: skip
+
+
+def fractions_as_written(answer: str, passages: Sequence[Passage], language: str) -> str:
+    """The answer with a percentage put back as the fraction its passages write: "33% of
+    workers" is "one-third of workers" when the passages say "one-third" and no "33"
+    (a third is not 33%, and a reader checking the source finds its words)."""
+    if not _PERCENT.search(answer):
+        return answer
+    joined = " ".join(p.text for p in passages)
+    stated = _numbers(joined)
+
+    def as_written(match: re.Match[str]) -> str:
+        value = match.group(1)
+        if value in stated:
+            return match.group(0)
+        for pattern, percents, english, dutch in _FRACTION_WORDS:
+            if value in percents and re.search(pattern, joined, re.IGNORECASE):
+                return dutch if language == "nl" else english
+        return match.group(0)
+
+    text = _PERCENT.sub(as_written, answer)
+    return text[:1].upper() + text[1:] if text[:1] != answer[:1] else text
 
 
 @lru_cache(maxsize=8192)

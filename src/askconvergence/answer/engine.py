@@ -16,6 +16,7 @@ from askconvergence.answer.citations import (
     complete_list,
     dangles,
     echoes_question,
+    fractions_as_written,
     invented_names,
     invented_numbers,
     miscounted,
@@ -309,6 +310,7 @@ class Engine:
                 log.info("Answered in English; in Dutch: %r", dutch)
                 raw = dutch
         text, cited, _, _ = self._grounding(raw, given, language, query)
+        text = fractions_as_written(text, cited, language)
         completed = complete_list(text, cited, query, language)  # markers are tidy by now
         if completed != text:
             log.info("Completed a list the answer cut short: %r", completed)
