@@ -1043,3 +1043,35 @@ def test_a_percentage_is_put_back_as_the_fraction_the_passage_writes() -> None:
     both = [_p(1, "33% of patients and one-third of nurses.")]
     assert fractions_as_written("33% of patients [1].", both, "en") == "33% of patients [1]."
     assert fractions_as_written("25% of workers [1].", third, "en") == "25% of workers [1]."
+
+
+def test_list_items_in_no_passage_are_invented() -> None:
+    from askconvergence.answer.citations import invented_items
+
+    centres = [
+        _p(
+            1,
+            "This has yielded impressive results: five joint LDE centres in various fields with "
+            "research, teaching and an impact in the region; the Bachelor's and Master's "
+            "programmes in Clinical Technology.",
+        )
+    ]
+    fields = "Which fields do the five joint LDE centres cover?"
+    made_up = (
+        "The centres cover fields such as clinical technology, bioinformatics, and robotics [1]."
+    )
+    assert invented_items(made_up, centres, fields) == {"bioinformatics", "robotics"}
+    stated = "The centres work in fields with research, teaching and an impact in the region [1]."
+    assert invented_items(stated, centres, fields) == set()
+    chronic = [_p(1, "A chronic condition, such as diabetes, cardiovascular disease, or obesity.")]
+    examples = "Which chronic diseases are given as examples?"
+    # One word of an item found is enough ("heart disease"); the sentence's tail is no item.
+    assert (
+        invented_items("Diabetes, heart disease, and obesity are examples [1].", chronic, examples)
+        == set()
+    )
+    assert invented_items(
+        "Diabetes, heart disease, and cancer are examples [1].", chronic, examples
+    ) == {"cancer"}
+    # Two things are no list; long pieces are not judged.
+    assert invented_items("Diabetes and cancer [1].", chronic, examples) == set()

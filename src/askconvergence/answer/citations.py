@@ -30,6 +30,7 @@ __all__ = [
     "dangles",
     "echoes_question",
     "fractions_as_written",
+    "invented_items",
     "invented_names",
     "invented_numbers",
     "misplaced_numbers",
@@ -971,6 +972,42 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
     if contacts:
         given = " ".join(p.text for p in passages).lower()
         invented.update(c for c in contacts if c.lower() not in given)
+    return invented
+
+
+# Where a list's items start in its first piece: "fields such as clinical technology".
+_LIST_LEAD = re.compile(r"\b(?:such as|including|like|namely)\s+|:\s*", re.IGNORECASE)
+# Where the sentence goes on after its last item: "..., and obesity are given as examples".
+_LIST_TAIL = re.compile(r"\s+(?:are|is|was|were|have|has|had|can|will|in|of|from|to|for|with)\b")
+
+
+def invented_items(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
+    """Items of a list in an English answer none of whose words any passage holds: things the
+    model made up to fill a list the passages do not give ("fields such as clinical
+    technology, medical imaging, bioinformatics and robotics", where they only say "five
+    joint LDE centres in various fields").
+
+    Only short items (up to four words) are judged, and an item with one word found (by stem
+    or first five letters) passes, so "heart disease" for "cardiovascular disease" does.
+    """
+    from askconvergence.retrieve import content_terms
+
+    known = _passage_keys(question)
+    keys = [_passage_keys(p.text) for p in passages]
+    invented = set()
+    for sentence in split_answer(_MARKER.sub("", answer)):
+        pieces = re.split(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+", sentence.strip(" .!"))
+        if len(pieces) < 3:
+            continue
+        lead = list(_LIST_LEAD.finditer(pieces[0]))
+        pieces = [pieces[0][lead[-1].end() :]] + pieces[1:] if lead else pieces[1:]
+        pieces[-1] = _LIST_TAIL.split(pieces[-1])[0]  # "obesity are given as examples"
+        for item in pieces:
+            words = [w for w in content_terms(item) if len(w) >= 4]
+            if not words or len(item.split()) > 4 or any(_found(w, *known) for w in words):
+                continue
+            if not any(_found(w, st, pre) for w in words for st, pre in keys):
+                invented.add(item.strip())
     return invented
 
 

@@ -17,6 +17,7 @@ from askconvergence.answer.citations import (
     dangles,
     echoes_question,
     fractions_as_written,
+    invented_items,
     invented_names,
     invented_numbers,
     miscounted,
@@ -346,6 +347,10 @@ class Engine:
         names = invented_names(raw, given, question)
         if names:
             return f"names {sorted(names)} are in no passage", set()
+        # Dutch items are translations the passages' English rarely shares a stem with.
+        items = invented_items(raw, given, question) if language == "en" else set()
+        if items:
+            return f"list items {sorted(items)} are in no passage", set()
         if echoes_question(raw, question):
             return f"the answer only repeats the question: {raw!r}", set()
         # Nearness is read in the whole passages: an excerpt drops the sentences between
