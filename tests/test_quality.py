@@ -1075,3 +1075,16 @@ def test_list_items_in_no_passage_are_invented() -> None:
     ) == {"cancer"}
     # Two things are no list; long pieces are not judged.
     assert invented_items("Diabetes and cancer [1].", chronic, examples) == set()
+
+
+@pytest.mark.parametrize("name", ["questions", "heldout", "heldout2", "heldout3"])
+def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
+    items = load_items(OWN_SET.parent / f"{name}.jsonl")
+    assert len({it.id for it in items}) == len(items) >= 40
+    documents = _norm(" ".join(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.md")))
+    for item in items:
+        if item.unanswerable:
+            assert not item.must, item.id
+            continue
+        assert item.must and all(item.must), item.id
+        assert _norm(item.gold) in documents, (item.id, item.gold)
