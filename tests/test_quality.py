@@ -1073,6 +1073,9 @@ def test_list_items_in_no_passage_are_invented() -> None:
     assert invented_items(
         "Diabetes, heart disease, and cancer are examples [1].", chronic, examples
     ) == {"cancer"}
+    # Commas without "and" or "or" make no list ("November 6, 2020, from passage 1").
+    date = "When was the conference?"
+    assert invented_items("It was on November 6, 2020, from passage 1 [1].", chronic, date) == set()
     # Two things are no list; long pieces are not judged.
     assert invented_items("Diabetes and cancer [1].", chronic, examples) == set()
 

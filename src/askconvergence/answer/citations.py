@@ -976,6 +976,8 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
 
 
 # Where a list's items start in its first piece: "fields such as clinical technology".
+# A list: items joined by commas, the last by "and" or "or" ("A, B, and C"; "A, B or C").
+_ENUMERATION = re.compile(r",[^,]+,?\s+(?:and|or)\s+\w", re.IGNORECASE)
 _LIST_LEAD = re.compile(r"\b(?:such as|including|like|namely)\s+|:\s*", re.IGNORECASE)
 # Where the sentence goes on after its last item: "..., and obesity are given as examples".
 _LIST_TAIL = re.compile(r"\s+(?:are|is|was|were|have|has|had|can|will|in|of|from|to|for|with)\b")
@@ -996,6 +998,8 @@ def invented_items(answer: str, passages: Sequence[Passage], question: str = "")
     keys = [_passage_keys(p.text) for p in passages]
     invented = set()
     for sentence in split_answer(_MARKER.sub("", answer)):
+        if not _ENUMERATION.search(sentence):
+            continue  # "on November 6, 2020, from passage 1" is no list
         pieces = re.split(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+", sentence.strip(" .!"))
         if len(pieces) < 3:
             continue
