@@ -228,35 +228,31 @@ def _numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(_fold_digits(_MARKER.sub("", _LIST_NUMBER.sub("", text)))))
 
 
-# Fractions a passage may write in words, with the percentages and forms an answer may give
-# for them ("one-third" is "33%" or "1/3").
-_FRACTIONS = {
-    r"\b(one|a|een)[\s-]+(third|derde)\b": ("33", "33.3", "33,3", "1", "3"),
-    r"\btwo[\s-]+thirds\b|\btwee[\s-]+derde\b": ("66", "67", "66.7", "66,7", "2", "3"),
-    r"\b(one|a)[\s-]+(quarter|fourth)\b|\b(een|één)[\s-]+kwart\b": ("25", "1", "4"),
-    r"\bthree[\s-]+quarters\b|\bdrie[\s-]+kwart\b": ("75", "3", "4"),
-    r"\bhalf\b|\bhelft\b": ("50", "1", "2"),
-}
+# Fractions a passage may write in words: the percentages and forms an answer may give for
+# them ("one-third" is "33%" or "1/3"), and the fraction in English and Dutch words, to put a
+# percentage back as written (None: "50%" stays).
+_FRACTIONS = (
+    (r"\b(one|a|een)[\s-]+(third|derde)\b", ("33", "33.3", "33,3", "1", "3"), "one-third",
+     "een derde"),
+    (r"\btwo[\s-]+thirds\b|\btwee[\s-]+derde\b", ("66", "67", "66.7", "66,7", "2", "3"),
+     "two-thirds", "twee derde"),
+    (r"\b(one|a)[\s-]+(quarter|fourth)\b|\b(een|één)[\s-]+kwart\b", ("25", "1", "4"),
+     "a quarter", "een kwart"),
+    (r"\bthree[\s-]+quarters\b|\bdrie[\s-]+kwart\b", ("75", "3", "4"), "three-quarters",
+     "drie kwart"),
+    (r"\bhalf\b|\bhelft\b", ("50", "1", "2"), None, None),
+)  # fmt: skip
 
 
 def _fraction_numbers(text: str) -> set[str]:
     found: set[str] = set()
-    for pattern, numbers in _FRACTIONS.items():
+    for pattern, numbers, _, _ in _FRACTIONS:
         if re.search(pattern, text, re.IGNORECASE):
             found.update(numbers)
     return found
 
 
-# A percentage an answer gives for a fraction its passage writes in words, and the words.
 _PERCENT = re.compile(r"\b(\d{1,2}(?:[.,]\d)?)\s*(?:%|percent\b|procent\b)", re.IGNORECASE)
-_FRACTION_WORDS = (
-    (r"\b(one|a|een)[\s-]+(third|derde)\b", {"33", "33.3", "33,3"}, "one-third", "een derde"),
-    (r"\btwo[\s-]+thirds\b|\btwee[\s-]+derde\b", {"66", "67", "66.7", "66,7"}, "two-thirds",
-     "twee derde"),
-    (r"\b(one|a)[\s-]+(quarter|fourth)\b|\b(een|één)[\s-]+kwart\b", {"25"}, "a quarter",
-     "een kwart"),
-    (r"\bthree[\s-]+quarters\b|\bdrie[\s-]+kwart\b", {"75"}, "three-quarters", "drie kwart"),
-)  # fmt: skip
 
 
 def fractions_as_written(answer: str, passages: Sequence[Passage], language: str) -> str:
@@ -272,8 +268,15 @@ def fractions_as_written(answer: str, passages: Sequence[Passage], language: str
         value = match.group(1)
         if value in stated:
             return match.group(0)
-        for pattern, percents, english, dutch in _FRACTION_WORDS:
-            if value in percents and re.search(pattern, joined, re.IGNORECASE):
+        for pattern, numbers, english, dutch in _FRACTIONS:
+            # The percentages only ("33", "33.3"), not the fraction's parts ("1", "3").
+            if (
+                english
+                and dutch
+                and len(value) > 1
+                and value in numbers
+                and re.search(pattern, joined, re.IGNORECASE)
+            ):
                 return dutch if language == "nl" else english
         return match.group(0)
 
@@ -938,13 +941,10 @@ _COUNTRIES = frozenset(
 )
 # Names of countries and languages (English and Dutch forms) an answer may add when it
 # restates a passage ("Twente, in the Netherlands"); not inventions worth declining over.
-_COMMON_NAMES = frozenset(
-    {
-        "netherlands", "nederland", "nederlandse", "nederlanders", "dutch",
-        "finland", "fins", "finse", "finnish", "europe", "europa", "european", "europese",
-        "english", "engels", "university", "universiteit",
-    }
-)  # fmt: skip
+_COMMON_NAMES = _COUNTRIES | {
+    "nederlanders", "fins", "europe", "europa", "european", "europese",
+    "english", "engels", "university", "universiteit",
+}  # fmt: skip
 
 
 def invented_names(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
@@ -975,9 +975,9 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
     return invented
 
 
-# Where a list's items start in its first piece: "fields such as clinical technology".
 # A list: items joined by commas, the last by "and" or "or" ("A, B, and C"; "A, B or C").
 _ENUMERATION = re.compile(r",[^,]+,?\s+(?:and|or)\s+\w", re.IGNORECASE)
+# Where a list's items start in its first piece: "fields such as clinical technology".
 _LIST_LEAD = re.compile(r"\b(?:such as|including|like|namely)\s+|:\s*", re.IGNORECASE)
 # Where the sentence goes on after its last item: "..., and obesity are given as examples".
 _LIST_TAIL = re.compile(r"\s+(?:are|is|was|were|have|has|had|can|will|in|of|from|to|for|with)\b")
@@ -994,12 +994,13 @@ def invented_items(answer: str, passages: Sequence[Passage], question: str = "")
     """
     from askconvergence.retrieve import content_terms
 
+    lists = [s for s in split_answer(_MARKER.sub("", answer)) if _ENUMERATION.search(s)]
+    if not lists:
+        return set()  # most answers; "on November 6, 2020, from passage 1" is no list either
     known = _passage_keys(question)
     keys = [_passage_keys(p.text) for p in passages]
     invented = set()
-    for sentence in split_answer(_MARKER.sub("", answer)):
-        if not _ENUMERATION.search(sentence):
-            continue  # "on November 6, 2020, from passage 1" is no list
+    for sentence in lists:
         pieces = re.split(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+", sentence.strip(" .!"))
         if len(pieces) < 3:
             continue

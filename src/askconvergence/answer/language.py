@@ -20,17 +20,20 @@ _ENGLISH = set(
 _WORD = re.compile(r"[a-zà-ÿ]+")
 
 
+def _votes(text: str) -> tuple[int, int]:
+    """How many of the text's words are Dutch and how many English stop words."""
+    words = _WORD.findall(text.lower())
+    return sum(w in _DUTCH for w in words), sum(w in _ENGLISH for w in words)
+
+
 def detect_language(text: str) -> str:
     """``"nl"`` when the text reads as Dutch, else ``"en"``."""
-    words = _WORD.findall(text.lower())
-    nl = sum(w in _DUTCH for w in words)
-    en = sum(w in _ENGLISH for w in words)
+    nl, en = _votes(text)
     return "nl" if nl > en else "en"
 
 
 def written_in_english(text: str, min_words: int = 3) -> bool:
     """Whether a text (an answer) is English prose: more English than Dutch stop words, and at
     least ``min_words`` of them, so a bare name or number ("Health Valley [1]") is not."""
-    words = _WORD.findall(text.lower())
-    en = sum(w in _ENGLISH for w in words)
-    return en >= min_words and en > sum(w in _DUTCH for w in words)
+    nl, en = _votes(text)
+    return en >= min_words and en > nl
