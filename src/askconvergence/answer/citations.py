@@ -39,12 +39,14 @@ __all__ = [
     "of_another_kind",
     "overlap",
     "resolve_citations",
+    "restated_items",
     "split_answer",
     "support",
     "unanchored_amounts",
     "undated_events",
     "unanchored_people",
     "unanchored_years",
+    "without_list",
     "without_sentences",
 ]
 
@@ -590,18 +592,30 @@ def _spelled_counts(text: str) -> set[str]:
 
 
 def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Passage]:
-    """The passages without their sentences stating any of ``values`` (numbers in digits, or
-    names); passages left empty are dropped, the others keep their numbers."""
+    """The passages without their sentences stating any of ``values`` (numbers in digits,
+    names, or things in plain words); passages left empty are dropped, the others keep their
+    numbers. A name is stated where all its words are; a thing in plain words ("rising
+    costs") where any of its longer words is ("The costs of our healthcare are growing")."""
     from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms
 
     numbers = {v for v in values if v[:1].isdigit()}
     names = [_name_parts(v) for v in values - numbers]
+    things = [
+        word
+        for v in values - numbers
+        if not _name_parts(v)
+        for word in content_terms(_fold(v))
+        if len(word) >= 5
+    ]
 
     def states(sentence: str) -> bool:
         if numbers & _passage_numbers(sentence):
             return True
         keys = _passage_keys(sentence)
-        return any(parts and all(_found(p, *keys) for p in parts) for parts in names)
+        return any(parts and all(_found(p, *keys) for p in parts) for parts in names) or any(
+            _found(word, *keys) for word in things
+        )
 
     out = []
     for passage in passages:
@@ -994,26 +1008,73 @@ def invented_items(answer: str, passages: Sequence[Passage], question: str = "")
     """
     from askconvergence.retrieve import content_terms
 
-    lists = [s for s in split_answer(_MARKER.sub("", answer)) if _ENUMERATION.search(s)]
+    lists = [items for s in split_answer(_MARKER.sub("", answer)) if (items := _enumerated(s))]
     if not lists:
         return set()  # most answers; "on November 6, 2020, from passage 1" is no list either
     known = _passage_keys(question)
     keys = [_passage_keys(p.text) for p in passages]
     invented = set()
-    for sentence in lists:
-        pieces = re.split(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+", sentence.strip(" .!"))
-        if len(pieces) < 3:
-            continue
-        lead = list(_LIST_LEAD.finditer(pieces[0]))
-        pieces = [pieces[0][lead[-1].end() :]] + pieces[1:] if lead else pieces[1:]
-        pieces[-1] = _LIST_TAIL.split(pieces[-1])[0]  # "obesity are given as examples"
+    for pieces in lists:
         for item in pieces:
             words = [w for w in content_terms(item) if len(w) >= 4]
             if not words or len(item.split()) > 4 or any(_found(w, *known) for w in words):
                 continue
             if not any(_found(w, st, pre) for w in words for st, pre in keys):
-                invented.add(item.strip())
+                invented.add(item)
     return invented
+
+
+def _enumerated(sentence: str) -> list[str]:
+    """The items of the list in an answer sentence, or [] when it has none: "fields such as
+    A, B and C" lists A, B and C; "under pressure due to A, B, and C" lists B and C (where the
+    first item starts is unclear without a lead like "such as" or a colon)."""
+    if not _ENUMERATION.search(sentence):
+        return []
+    pieces = re.split(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+", sentence.strip(" .!"))
+    if len(pieces) < 3:
+        return []
+    lead = list(_LIST_LEAD.finditer(pieces[0]))
+    pieces = [pieces[0][lead[-1].end() :]] + pieces[1:] if lead else pieces[1:]
+    pieces[-1] = _LIST_TAIL.split(pieces[-1])[0]  # "obesity are given as examples"
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def restated_items(answer: str, question: str) -> set[str]:
+    """The items of an answer's list when every one of them (two at least) is the question's
+    own: asked "What three qualities of the Dutch healthcare system are put at risk by ageing,
+    rising costs and staffing problems?", the small model answers "It is under pressure due
+    to aging, rising costs, and staffing problems": the causes the question gave, not the
+    qualities it asked for. Empty when the answer's list says something new."""
+    from askconvergence.retrieve import content_terms
+
+    known = _passage_keys(question)
+    for sentence in split_answer(_MARKER.sub("", answer)):
+        items = _enumerated(sentence)
+        words = [content_terms(_fold(item)) for item in items]
+        if len(items) >= 2 and all(w and all(_found(x, *known) for x in w) for w in words):
+            return set(items)
+    return set()
+
+
+# What opens a list in a question: "put at risk by ageing, rising costs and staffing problems".
+_LIST_OPENER = re.compile(
+    r"\s+(?:by|due to|because of|such as|like|including|from|door|zoals|vanwege)\s+", re.I
+)
+
+
+def without_list(question: str, items: set[str]) -> str:
+    """The question without its list of ``items`` and the word opening it: "What three
+    qualities ... are put at risk by ageing, rising costs and staffing problems?" is asked as
+    "What three qualities ... are put at risk?". The question as it was when it does not
+    hold the items after such a word."""
+    spans = [m for m in (_named(item, question.lower()) for item in items) if m]
+    if not spans:
+        return question
+    start, end = min(m.start() for m in spans), max(m.end() for m in spans)
+    openers = list(_LIST_OPENER.finditer(question[:start]))
+    if not openers:
+        return question
+    return question[: openers[-1].start()] + question[end:]
 
 
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)[^\s\[\]()<>]*[\w/]")

@@ -25,10 +25,12 @@ from askconvergence.answer.citations import (
     misses_quantity,
     names_no_city,
     of_another_kind,
+    restated_items,
     unanchored_amounts,
     unanchored_people,
     unanchored_years,
     undated_events,
+    without_list,
     without_sentences,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
@@ -290,6 +292,18 @@ class Engine:
                 yield from self._decline(question, language, passages, timings, start)
                 return
             objection, _ = self._objection(raw, given, query, language, 0.0, True, passages)
+        elif objection and (restated := restated_items(raw, query)):
+            # The model copied the question's own list ("put at risk by ageing, rising costs
+            # and staffing problems"); asked without it, it reads what the list is about.
+            asked = without_list(query, restated)
+            again = self._answer_once(asked, given, language) if asked != query else ""
+            log.info("%s; asked %r instead: %r", objection, asked, again)
+            if (
+                again.strip()
+                and not reads_as_decline(again)
+                and not self._objection(again, given, query, language, 0.0, True, passages)[0]
+            ):
+                raw, objection = again, ""
         elif objection and echoes_question(raw, query):
             # "Erasmus MC has an intensive partnership with Erasmus MC [3]": the model read
             # the passages but only restated the question; quote the sentence that answers.
@@ -351,6 +365,9 @@ class Engine:
         items = invented_items(raw, given, question) if language == "en" else set()
         if items:
             return f"list items {sorted(items)} are in no passage", set()
+        restated = restated_items(raw, question)
+        if restated:
+            return f"the answer lists the question's own {sorted(restated)}", set()
         if echoes_question(raw, question):
             return f"the answer only repeats the question: {raw!r}", set()
         # Nearness is read in the whole passages: an excerpt drops the sentences between
