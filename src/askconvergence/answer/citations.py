@@ -20,6 +20,7 @@ __all__ = [
     "MONTHS",
     "NUMBER_WORDS",
     "YEAR",
+    "announces",
     "asks_for_several",
     "check_citations",
     "cited_numbers",
@@ -1120,6 +1121,24 @@ def echoes_question(answer: str, question: str) -> bool:
     if set(re.findall(r"\d+", text)) - set(re.findall(r"\d+", question)):
         return False
     return not any(len(_WORD.findall(name)) > 1 for name in _new_names(text, question))
+
+
+# A sentence that announces what follows it: "Chris Doomernik explains why this region is
+# able to make a difference."; "Zij legt uit hoe ...".
+_ANNOUNCES = re.compile(
+    r"\b(?:explains?|explained|describes?|described|discuss(?:es|ed)?|tells?|told|"
+    r"legt\s+uit|legde\s+uit|vertelt|vertelde|beschrijft|beschreef)\s+"
+    r"(?:why|how|what|waarom|hoe|wat)\b",
+    re.IGNORECASE,
+)
+
+
+def announces(text: str) -> bool:
+    """Whether every sentence of ``text`` only announces what follows it in the passage
+    ("Chris Doomernik, director of Health Valley, explains why this region is able to make a
+    difference."): the model copied the sentence before the answer, not the answer."""
+    sentences = split_answer(_MARKER.sub("", text))
+    return bool(sentences) and all(_ANNOUNCES.search(s) for s in sentences)
 
 
 def _new_names(text: str, question: str) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from askconvergence.answer.citations import (
+    announces,
     check_citations,
     cited_numbers,
     complete_list,
@@ -34,7 +35,7 @@ from askconvergence.answer.citations import (
     without_sentences,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
-from askconvergence.answer.extractive import extract_answer, quote_answer
+from askconvergence.answer.extractive import extract_answer, quote_answer, quote_following
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language, written_in_english
 from askconvergence.answer.prompts import (
@@ -304,6 +305,16 @@ class Engine:
                 and not self._objection(again, given, query, language, 0.0, True, passages)[0]
             ):
                 raw, objection = again, ""
+        elif objection and announces(raw):
+            # "X explains why ...": what X explains is the passage's next sentence, which the
+            # excerpts may have left out; the whole passages are what the quote is checked on.
+            quoted = quote_following(raw, passages, language)
+            if (
+                quoted
+                and not self._objection(quoted, passages, query, language, 0.0, True, passages)[0]
+            ):
+                log.info("%s; quoting what follows it: %r", objection, quoted)
+                raw, objection, given = quoted, "", passages
         elif objection and echoes_question(raw, query):
             # "Erasmus MC has an intensive partnership with Erasmus MC [3]": the model read
             # the passages but only restated the question; quote the sentence that answers.
@@ -370,6 +381,8 @@ class Engine:
             return f"the answer lists the question's own {sorted(restated)}", set()
         if echoes_question(raw, question):
             return f"the answer only repeats the question: {raw!r}", set()
+        if announces(raw):
+            return f"the answer only says that something is explained: {raw!r}", set()
         # Nearness is read in the whole passages: an excerpt drops the sentences between
         # ("The 2030 goal of Health Hub Utrecht ... over 30 partners").
         years = unanchored_years(raw, context, question)

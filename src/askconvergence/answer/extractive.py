@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from askconvergence.answer.citations import (
     ASKS_WHEN,
     YEAR,
+    announces,
     cited_numbers,
     dangles,
     echoes_question,
@@ -15,7 +16,7 @@ from askconvergence.answer.citations import (
 )
 from askconvergence.answer.types import Passage
 
-__all__ = ["extract_answer", "quote_answer", "split_sentences"]
+__all__ = ["extract_answer", "quote_answer", "quote_following", "split_sentences"]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(0-9])|\n+")
 
@@ -82,3 +83,19 @@ def quote_answer(
     if best is None:
         return ""
     return _QUOTES.get(language, _QUOTES["en"]).format(best[2], best[1])
+
+
+def quote_following(
+    answer: str, passages: Sequence[Passage], language: str, min_overlap: float = 0.6
+) -> str:
+    """The passage sentence after the one an announcing answer copied, quoted: the model
+    answered "Chris Doomernik explains why this region is able to make a difference [1]", and
+    what he explains ("It is vital that all players ... are closely connected") is the next
+    sentence. ``""`` when no passage sentence both announces and is the answer's."""
+    for passage in passages:
+        sentences = split_sentences(passage.text)
+        for sentence, following in zip(sentences, sentences[1:], strict=False):
+            if announces(sentence) and support(answer, sentence) >= min_overlap:
+                said = following.strip().strip('“”"')
+                return _QUOTES.get(language, _QUOTES["en"]).format(said, passage.n)
+    return ""
