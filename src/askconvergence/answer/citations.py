@@ -39,6 +39,7 @@ __all__ = [
     "names_no_city",
     "of_another_kind",
     "overlap",
+    "qualified_as_written",
     "resolve_citations",
     "restated_items",
     "split_answer",
@@ -285,6 +286,66 @@ def fractions_as_written(answer: str, passages: Sequence[Passage], language: str
 
     text = _PERCENT.sub(as_written, answer)
     return text[:1].upper() + text[1:] if text[:1] != answer[:1] else text
+
+
+# Words that qualify an amount, by their Dutch form: "more than a hundred patients".
+_QUALIFIERS = {
+    "more than": "meer dan", "over": "ruim", "nearly": "bijna", "almost": "bijna",
+    "about": "ongeveer", "around": "ongeveer", "approximately": "ongeveer", "roughly":
+    "ongeveer", "some": "zo'n", "at least": "minstens", "up to": "tot", "less than":
+    "minder dan", "fewer than": "minder dan", "meer dan": "meer dan", "ruim": "ruim",
+    "bijna": "bijna", "ongeveer": "ongeveer", "circa": "circa", "zo'n": "zo'n", "minstens":
+    "minstens", "minder dan": "minder dan", "tot": "tot",
+}  # fmt: skip
+_QUALIFIER = rf"(?:{'|'.join(re.escape(q) for q in _QUALIFIERS)})"
+# "more than a hundred", "Some 100,000", "ruim 30".
+_QUALIFIED = re.compile(rf"\b({_QUALIFIER})\s+(?:(?:a|one|een)\s+)?({_COUNT})\b", re.IGNORECASE)
+# An amount in an answer, and the words right before it (to tell whether it is qualified).
+_AMOUNT = re.compile(r"(?<![\w.,])\d[\d.,]*\d|(?<![\w.,])\d(?![\w.,]*\d)")
+_QUALIFIED_BEFORE = re.compile(rf"\b{_QUALIFIER}\s+(?:(?:a|one|een)\s+)?$", re.IGNORECASE)
+
+
+def _amount(token: str) -> str:
+    """A number token in digits ("100,000" is "100000", "hundred" is "100")."""
+    word = token.lower()
+    for digits, forms in _NUMBER_WORDS.items():
+        if word in forms:
+            return digits
+    return _fold_digits(token)
+
+
+def qualified_as_written(answer: str, passages: Sequence[Passage], language: str) -> str:
+    """The answer with an amount given the qualifier its passages state it with: "100
+    patients" is "more than 100 patients" when the cited passages only say "more than a
+    hundred patients" (in a Dutch answer: "meer dan 100"). Years and amounts the passages
+    also state bare are left as they are."""
+    stated: dict[str, set[str]] = {}
+    bare: set[str] = set()
+    for passage in passages:
+        text = _without_days(passage.text)
+        for match in _QUALIFIED.finditer(text):
+            stated.setdefault(_amount(match.group(2)), set()).add(match.group(1).lower())
+        unqualified = _QUALIFIED.sub(" ", text)
+        bare |= _numbers(unqualified)
+    if not stated:
+        return answer
+
+    def as_written(match: re.Match[str]) -> str:
+        value = _amount(match.group(0))
+        qualifiers = stated.get(value, set())
+        if len(qualifiers) != 1 or value in bare or YEAR.fullmatch(match.group(0)):
+            return match.group(0)
+        if _QUALIFIED_BEFORE.search(answer[: match.start()]):
+            return match.group(0)
+        (qualifier,) = qualifiers
+        if language == "nl":
+            qualifier = _QUALIFIERS[qualifier]
+        before = answer[: match.start()].rstrip()
+        at_start = not before or before[-1] in ".!?"
+        written = f"{qualifier} {match.group(0)}"
+        return written[:1].upper() + written[1:] if at_start else written
+
+    return _AMOUNT.sub(as_written, answer)
 
 
 @lru_cache(maxsize=8192)

@@ -26,6 +26,7 @@ from askconvergence.answer.citations import (
     misses_quantity,
     names_no_city,
     of_another_kind,
+    qualified_as_written,
     restated_items,
     unanchored_amounts,
     unanchored_people,
@@ -337,6 +338,7 @@ class Engine:
                 raw = dutch
         text, cited, _, _ = self._grounding(raw, given, language, query)
         text = fractions_as_written(text, cited, language)
+        text = qualified_as_written(text, cited, language)
         completed = complete_list(text, cited, query, language)  # markers are tidy by now
         if completed != text:
             log.info("Completed a list the answer cut short: %r", completed)
