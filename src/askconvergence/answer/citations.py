@@ -37,6 +37,7 @@ __all__ = [
     "misplaced_numbers",
     "misses_quantity",
     "names_no_city",
+    "names_nobody",
     "of_another_kind",
     "overlap",
     "qualified_as_written",
@@ -405,6 +406,31 @@ _COUNTRY = re.compile(
     r"(netherlands|nederland|holland|finland|europe|europa|belgium|belgië|germany|duitsland)\b",
     re.IGNORECASE,
 )
+
+
+# "Who founded X?", "Who is the director of X?", "Wie heeft X opgericht?": a question for
+# someone by name.
+_ASKS_AGENT = re.compile(
+    r"\b(?:who|wie)\b.*\b(?:found|start|establish|set\s+up|lead|led|head|direct|chair|run|"
+    r"own|develop|invent|creat|wr[io]te|launch|ceo|professor|opgericht|gestart|geleid|"
+    r"ontwikkeld|bedacht|directeur|oprichter|voorzitter|leider)",
+    re.IGNORECASE,
+)
+# "the Twente-based Inreda® Diabetic" is Inreda Diabetic: where it is based names no one.
+_NOT_A_NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’]*-based\s+|[®™]")
+
+
+def names_nobody(answer: str, question: str) -> bool:
+    """Whether an answer to "who founded / leads / is the director of X" names no one the
+    question does not: "Inreda Diabetic was founded by the Twente-based Inreda® Diabetic".
+    A sentence-opening word ("Currently") counts as a name, so only answers made of the
+    question's names and plain words are caught."""
+    from askconvergence.retrieve import content_terms
+
+    if not _ASKS_AGENT.search(question):
+        return False
+    text = _NOT_A_NAME.sub("", _MARKER.sub("", answer))
+    return not any(content_terms(_fold(name)) for name in _new_names(text, question))
 
 
 def names_no_city(answer: str, question: str) -> bool:

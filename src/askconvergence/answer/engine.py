@@ -25,6 +25,7 @@ from askconvergence.answer.citations import (
     misplaced_numbers,
     misses_quantity,
     names_no_city,
+    names_nobody,
     of_another_kind,
     qualified_as_written,
     restated_items,
@@ -417,6 +418,8 @@ class Engine:
             return "the question asks for an amount and the answer has none", set()
         if names_no_city(raw, question):
             return "the question asks for a city and the answer names none", set()
+        if names_nobody(raw, question):
+            return "the question asks who and the answer names no one new", set()
         odds_gate = self.settings.retrieval.decline_odds
         if odds_gate is not None and leaning >= odds_gate:
             return f"the model leaned to declining (p {leaning:.3f})", set()
