@@ -1091,3 +1091,144 @@ def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) ->
             continue
         assert item.must and all(item.must), item.id
         assert _norm(item.gold) in documents, (item.id, item.gold)
+
+
+def test_a_list_that_repeats_the_question_is_found_and_taken_out_of_the_question() -> None:
+    from askconvergence.answer.citations import restated_items, without_list
+
+    asked = (
+        "What three qualities of the Dutch healthcare system are put at risk by ageing, rising "
+        "costs and staffing problems?"
+    )
+    copied = "The Dutch healthcare system is under pressure due to aging, rising costs, and staffing problems. [1]"  # noqa: E501
+    assert restated_items(copied, asked) == {"rising costs", "staffing problems"}
+    answered = "These challenges threaten the accessibility, affordability, and sustainability [1]."
+    assert not restated_items(answered, asked)
+    # A list with one new item says something; a sentence without a list restates no list.
+    assert not restated_items(
+        "It is under pressure from rising costs, obesity and staffing problems [1].", asked
+    )  # noqa: E501
+    assert not restated_items("Rising costs put it at risk [1].", asked)
+    assert (
+        without_list(asked, {"rising costs", "staffing problems"})
+        == "What three qualities of the Dutch healthcare system are put at risk?"
+    )
+    # Items the question does not hold after a word opening a list leave it as it was.
+    assert without_list(asked, {"obesity"}) == asked
+
+
+def test_an_answer_copying_the_question_list_is_asked_again_without_it(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    questions: list[str] = []
+
+    class Copying(_StreamingLLM):  # the 1.5B model's k003 answers, with and without the list
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            question = prompt.split("Question: ")[-1].split("\n")[0]
+            questions.append(question)
+            n = _marker_of("accessibility", prompt)
+            if "staffing problems" in question:
+                text = f"The Dutch healthcare system is under pressure due to aging, rising costs, and staffing problems. [{n}]"  # noqa: E501
+            else:
+                text = f"These challenges threaten the accessibility, affordability, and sustainability of our healthcare system. [{n}]"  # noqa: E501
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Copying())
+    answer = engine.ask(
+        "What three qualities of the Dutch healthcare system are put at risk by ageing, rising "
+        "costs and staffing problems?"
+    )
+    assert questions[1:] == ["What three qualities of the Dutch healthcare system are put at risk?"]
+    assert answer.grounded, answer.answer
+    assert "accessibility, affordability, and sustainability" in answer.answer
+    assert "affordability" in answer.citations[0].text
+
+
+def test_an_answer_that_announces_an_explanation_quotes_what_follows(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    from askconvergence.answer.citations import announces
+
+    doomernik = "Chris Doomernik, director of Health Valley, explains why this region is able to make a difference."  # noqa: E501
+    assert announces(f"{doomernik} [1]")
+    assert announces("Zij legt uit hoe de regio verschil maakt [1].")
+    assert not announces(f"{doomernik} It is vital that all players are connected [1].")
+    assert not announces("The director explains the region's strengths in detail [1].")
+
+    class Announcing(_StreamingLLM):  # the 1.5B model's m016 answer
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            text = f"{doomernik} [{_marker_of('Doomernik', prompt)}]"
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Announcing())
+    answer = engine.ask(
+        "According to the director of Health Valley, what is essential for East Netherlands to "
+        "be able to make a difference?"
+    )
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith(
+        "The documents say: “It is vital that all players within the healthcare system"
+    ), answer.answer
+    assert "all players within the healthcare system" in answer.citations[0].text
+
+
+def test_an_amount_keeps_the_qualifier_its_passage_states() -> None:
+    from askconvergence.answer.citations import qualified_as_written
+
+    pancreas = [
+        _p(
+            1,
+            "Some 100,000 people in the Netherlands have type 1 diabetes. Currently, more than a "
+            "hundred patients already carry the device and it is expected to be widely "
+            "available in 2024.",
+        )
+    ]
+    assert (
+        qualified_as_written("100 patients already carry it [1].", pancreas, "en")
+        == "More than 100 patients already carry it [1]."
+    )
+    assert (
+        qualified_as_written("Het dragen er 100 patiënten [1].", pancreas, "nl")
+        == "Het dragen er meer dan 100 patiënten [1]."
+    )
+    assert (
+        qualified_as_written("100,000 people have type 1 diabetes [1].", pancreas, "en")
+        == "Some 100,000 people have type 1 diabetes [1]."
+    )
+    # Qualified already, a year, or a number also stated bare: as it was.
+    for kept in ("Over a hundred patients [1].", "It is expected in 2024 [1].", "Type 1 [1]."):
+        assert qualified_as_written(kept, pancreas, "en") == kept
+    partners = [_p(1, "The hub has over 30 partners. Another 30 joined later.")]
+    assert qualified_as_written("It has 30 partners [1].", partners, "en") == (
+        "It has 30 partners [1]."
+    )
+
+
+def test_a_who_answer_naming_no_one_new_is_no_answer() -> None:
+    from askconvergence.answer.citations import names_nobody
+
+    founded = "Who founded Inreda Diabetic?"
+    assert names_nobody(
+        "Inreda Diabetic was founded by the Twente-based Inreda® Diabetic [1].", founded
+    )  # noqa: E501
+    director = "Who is the director of Health Valley?"
+    assert names_nobody("The director of Health Valley leads the ecosystem [1].", director)
+    assert not names_nobody("Chris Doomernik [1].", director)
+    assert not names_nobody(
+        "Jelle van der Weijde [1].", "Wie is de directeur Health van Economic Board Utrecht?"
+    )  # noqa: E501
+    # Only a question for someone by name: who may join is answered without one.
+    assert not names_nobody(
+        "Anyone can join Health Hub Utrecht [1].", "Who can join Health Hub Utrecht?"
+    )  # noqa: E501
+
+
+def test_sentences_stating_plain_words_are_left_out() -> None:
+    from askconvergence.answer.citations import without_sentences
+
+    text = (
+        "The Dutch population is ageing. The costs of our healthcare system are growing. "
+        "These challenges threaten its accessibility."
+    )
+    kept = without_sentences([_p(1, text)], {"rising costs", "aging"})
+    assert [p.text for p in kept] == ["These challenges threaten its accessibility."]
