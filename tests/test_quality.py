@@ -1217,7 +1217,15 @@ def test_a_who_answer_naming_no_one_new_is_no_answer() -> None:
     assert not names_nobody(
         "Jelle van der Weijde [1].", "Wie is de directeur Health van Economic Board Utrecht?"
     )  # noqa: E501
-    # Only a question for someone by name: who may join is answered without one.
+    finnish = "Which Finnish organisations took part in Health Hub Utrecht's conference?"
+    assert names_nobody("Health Hub Utrecht invited their Finnish counterparts [1].", finnish)
+    assert not names_nobody("Business Finland took part [1].", finnish)
+    # Only a question for someone by name: who may join, or who takes part in a development
+    # cycle, is answered without one.
+    assert not names_nobody(
+        "Researchers, engineers and clinicians [1].",
+        "Who takes part in the iterative development cycle?",
+    )
     assert not names_nobody(
         "Anyone can join Health Hub Utrecht [1].", "Who can join Health Hub Utrecht?"
     )  # noqa: E501

@@ -411,9 +411,10 @@ _COUNTRY = re.compile(
 # "Who founded X?", "Who is the director of X?", "Wie heeft X opgericht?": a question for
 # someone by name.
 _ASKS_AGENT = re.compile(
-    r"\b(?:who|wie)\b.*\b(?:found|start|establish|set\s+up|lead|led|head|direct|chair|run|"
-    r"own|develop|invent|creat|wr[io]te|launch|ceo|professor|opgericht|gestart|geleid|"
-    r"ontwikkeld|bedacht|directeur|oprichter|voorzitter|leider)",
+    r"\b(?:who|wie)\b.*\b(?:found(?:ed|s)?|start(?:ed|s)?|establish(?:ed|es)?|set\s+up|"
+    r"leads?|led|head(?:s|ed)?|direct(?:s|ed|or)?|chair(?:s|ed)?|runs?|ran|owns?|owned|"
+    r"develop(?:s|ed)?|invent(?:s|ed)?|creat(?:es|ed)|wrote|launch(?:es|ed)?|ceo|professor|"
+    r"opgericht|gestart|geleid|ontwikkeld|bedacht|directeur|oprichter|voorzitter|leider)\b",
     re.IGNORECASE,
 )
 # "the Twente-based Inreda® Diabetic" is Inreda Diabetic: where it is based names no one.
@@ -421,13 +422,15 @@ _NOT_A_NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’]*-based\s+|[®™]")
 
 
 def names_nobody(answer: str, question: str) -> bool:
-    """Whether an answer to "who founded / leads / is the director of X" names no one the
-    question does not: "Inreda Diabetic was founded by the Twente-based Inreda® Diabetic".
+    """Whether an answer to "who founded / leads / is the director of X" (or "which
+    organisations ...") names no one the question does not: "Inreda Diabetic was founded by
+    the Twente-based Inreda® Diabetic"; "Health Hub Utrecht invited their Finnish
+    counterparts" to "Which Finnish organisations took part in Health Hub Utrecht's ...?".
     A sentence-opening word ("Currently") counts as a name, so only answers made of the
     question's names and plain words are caught."""
     from askconvergence.retrieve import content_terms
 
-    if not _ASKS_AGENT.search(question):
+    if not (_ASKS_AGENT.search(question) or _ASKS_WHICH_BODY.search(question)):
         return False
     text = _NOT_A_NAME.sub("", _MARKER.sub("", answer))
     return not any(content_terms(_fold(name)) for name in _new_names(text, question))
