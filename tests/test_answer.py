@@ -176,3 +176,36 @@ def test_real_local_model_reports_how_likely_it_was_to_decline(local_llm) -> Non
         )
     )
     assert all("odds" not in r.additional_kwargs for r in plain)
+
+
+@pytest.mark.slow
+def test_real_local_model_answers_alike_whatever_was_asked_before(local_llm) -> None:  # type: ignore[no-untyped-def]
+    """The model's odds for a prompt are the same asked first, after a prompt sharing most of
+    it, and again: llama.cpp reuses only state that does not depend on what came before."""
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    from askconvergence.answer.prompts import DECLINE_STARTS, SYSTEM_PROMPT
+
+    passages = (
+        "Passages:\n\n[1] (Health & Technology)\nOur healthcare system is under pressure. The "
+        "costs are growing, and staffing has become increasingly difficult.\n\n[2] (TechMed)\n"
+        "By 2030, the shortage of healthcare personnel will reach 135,000.\n\n"
+    )
+
+    def odds(question: str) -> dict[str, float]:
+        messages = [
+            ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
+            ChatMessage(role=MessageRole.USER, content=f"{passages}Question: {question}"),
+        ]
+        seen: dict[str, float] = {}
+        for response in local_llm.stream_chat(
+            messages, max_tokens=2, first_token_odds=DECLINE_STARTS
+        ):
+            seen = response.additional_kwargs["odds"]
+        return seen
+
+    asked = "What shortage of healthcare personnel is expected by 2030?"
+    first = odds(asked)
+    odds(f"Staffing is becoming difficult. {asked}")  # shares all but the question's end
+    assert odds(asked) == first
+    assert odds(asked) == first  # the same prompt again reuses its own state

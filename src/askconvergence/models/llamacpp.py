@@ -37,6 +37,7 @@ class LlamaCppChat(CustomLLM):
     reports_first_token_odds: ClassVar[bool] = True
 
     _llama: Any = PrivateAttr()
+    _last_prompt: list[int] = PrivateAttr(default_factory=list)
     # One llama.cpp context serves one generation at a time; callers queue on this lock.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -56,6 +57,38 @@ class LlamaCppChat(CustomLLM):
             use_mmap=False,
             verbose=False,
         )
+        generate = self._llama.generate
+
+        def generate_reusing_only_fixed_state(tokens: Sequence[int], *args: Any, **kw: Any) -> Any:
+            self._limit_reuse(list(tokens))
+            return generate(tokens, *args, **kw)
+
+        self._llama.generate = generate_reusing_only_fixed_state
+
+    def _limit_reuse(self, tokens: list[int]) -> None:
+        """Let llama.cpp reuse only cached state that is the same whoever asked before.
+
+        llama.cpp reuses the longest prefix a prompt shares with the one before and computes
+        the rest in batches starting there; batched differently, the logits shift enough to
+        flip a close answer (the same question was answered "135,000 [2]" when asked first and
+        declined right after a longer wording of it). So a prompt reuses its system message,
+        which every answer prompt starts with, or the whole previous prompt when it continues
+        that conversation (a verification or translation turn): state that is the same
+        whatever was asked before, so an answer does not depend on other users' questions.
+        (A prompt asked again is computed afresh: replaying only its last token shifts the
+        logits too.)
+        """
+        previous, self._last_prompt = self._last_prompt, tokens
+        if previous and len(tokens) > len(previous) and tokens[: len(previous)] == previous:
+            return  # the next turn: the same prompt asked again is computed afresh
+        llama = self._llama
+        end_of_turn = llama.token_eos()
+        fixed = tokens.index(end_of_turn) + 1 if end_of_turn in tokens else 0
+        if llama.input_ids[:fixed].tolist() != tokens[:fixed] or llama.n_tokens < fixed:
+            # Computed on its own, the system message's state is the same every time.
+            llama.reset()
+            llama.eval(tokens[:fixed])
+        llama.n_tokens = min(llama.n_tokens, fixed)
 
     @property
     def metadata(self) -> LLMMetadata:
