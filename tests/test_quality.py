@@ -1109,6 +1109,10 @@ def test_a_list_that_repeats_the_question_is_found_and_taken_out_of_the_question
         "It is under pressure from rising costs, obesity and staffing problems [1].", asked
     )  # noqa: E501
     assert not restated_items("Rising costs put it at risk [1].", asked)
+    principles = "What are the three principles of the approach of TU Delft, Erasmus MC and EUR?"
+    assert not restated_items(
+        "The principles of TU Delft, Erasmus MC and EUR are: 1. Holistic [1].", principles
+    )
     assert (
         without_list(asked, {"rising costs", "staffing problems"})
         == "What three qualities of the Dutch healthcare system are put at risk?"

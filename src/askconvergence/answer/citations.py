@@ -1135,13 +1135,16 @@ def restated_items(answer: str, question: str) -> set[str]:
     own: asked "What three qualities of the Dutch healthcare system are put at risk by ageing,
     rising costs and staffing problems?", the small model answers "It is under pressure due
     to aging, rising costs, and staffing problems": the causes the question gave, not the
-    qualities it asked for. Empty when the answer's list says something new."""
+    qualities it asked for. Empty when the answer's list says something new, and for a list
+    of names, which restates what the question is about."""
     from askconvergence.retrieve import content_terms
 
     known = _passage_keys(question)
     for sentence in split_answer(_MARKER.sub("", answer)):
         items = _enumerated(sentence)
         words = [content_terms(_fold(item)) for item in items]
+        if any(item[:1].isupper() for item in items):
+            continue  # names: "TU Delft, Erasmus MC and EUR" are the subject, not its answer
         if len(items) >= 2 and all(w and all(_found(x, *known) for x in w) for w in words):
             return set(items)
     return set()
