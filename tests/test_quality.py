@@ -485,6 +485,11 @@ def test_an_answer_that_breaks_off_is_no_answer() -> None:
     assert not dangles("Demcon was founded in 1993 [1].")
     assert not dangles("Micronit is based in Enschede [1].")
     assert not dangles("Het netwerk rust op zes pijlers [1].")
+    # Ending as the question does is wording after it, not breaking off.
+    based = "How many core principles is the convergence approach based on?"
+    assert not dangles("3 core principles is the convergence approach based on [1].", based)
+    assert dangles("3 core principles is the convergence approach based on [1].")
+    assert dangles("Demcon was founded in [1].", based)
 
 
 def test_a_year_found_nowhere_near_the_subject_is_no_answer() -> None:

@@ -458,12 +458,16 @@ _DANGLING = frozenset(
 )  # fmt: skip
 
 
-def dangles(answer: str) -> bool:
+def dangles(answer: str, question: str = "") -> bool:
     """Whether a sentence of the answer breaks off where its fact should be ("Demcon was
-    founded in [1]."): the small model writes that when the passages lack the fact."""
+    founded in [1]."): the small model writes that when the passages lack the fact. A
+    sentence ending as the question does is worded after it, not broken off: "3 core
+    principles are the convergence approach ... based on [1]." to "How many core principles
+    is the convergence approach ... based on?"."""
+    asked_end = _WORD.findall(question.lower())[-2:]
     for sentence in split_answer(answer):
         words = _WORD.findall(_MARKER.sub("", sentence).lower())
-        if words and words[-1] in _DANGLING:
+        if words and words[-1] in _DANGLING and words[-2:] != asked_end:
             return True
     return False
 

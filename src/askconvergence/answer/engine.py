@@ -412,7 +412,7 @@ class Engine:
         others = of_another_kind(raw, question)
         if others:
             return f"{sorted(others)} are not what the question asks for", others
-        if dangles(raw):
+        if dangles(raw, question):
             return f"a sentence of the answer breaks off: {raw!r}", set()
         if misses_quantity(raw, question):
             return "the question asks for an amount and the answer has none", set()
