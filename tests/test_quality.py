@@ -1226,6 +1226,9 @@ def test_a_who_answer_naming_no_one_new_is_no_answer() -> None:
     assert not names_nobody(
         "Jelle van der Weijde [1].", "Wie is de directeur Health van Economic Board Utrecht?"
     )  # noqa: E501
+    touch = "Who should I get in touch with to collaborate with Health Hub Utrecht?"
+    assert names_nobody("Health Hub Utrecht is looking for partners [1].", touch)
+    assert not names_nobody("Jelle van der Weijde, Director Health [1].", touch)
     finnish = "Which Finnish organisations took part in Health Hub Utrecht's conference?"
     assert names_nobody("Health Hub Utrecht invited their Finnish counterparts [1].", finnish)
     assert not names_nobody("Business Finland took part [1].", finnish)
