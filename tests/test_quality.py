@@ -540,6 +540,18 @@ def test_an_amount_found_nowhere_near_the_subject_is_no_answer() -> None:
     assert unanchored_amounts("More than 100 [2].", passages, carriers) == set()
     partners = "How many partners does Health Hub Utrecht have?"
     assert unanchored_amounts("Over 30 partners [3].", passages, partners) == set()
+    # A name that only qualifies the subject: half the question's plain words anchor too.
+    device = [
+        _p(
+            1,
+            "Some 100,000 people in the Netherlands have type 1 diabetes. With the artificial "
+            "pancreas, diabetes patients control blood sugar. Currently, more than a hundred "
+            "patients already carry the device.",
+        )
+    ]
+    east = "How many patients are already using the artificial pancreas from East Netherlands?"
+    assert unanchored_amounts("100 patients use it [1].", device, east) == set()
+    assert unanchored_amounts("100 patients use it [1].", [passages[0]], east) == {"100"}
     # Only amount questions with a name in them are checked.
     assert unanchored_amounts("100,000 [2].", passages, "How many people have diabetes?") == set()
     assert unanchored_amounts("In 2018 [1].", passages, "When did Micronit start?") == set()

@@ -593,11 +593,29 @@ def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) 
     """Numbers a "how many / how much" answer gives that no passage states near what the
     question names: asked "Hoeveel medewerkers heeft Micronit?", the small model answers with
     the "100,000 people" who have diabetes in another paragraph. Anchored as for
-    :func:`unanchored_years`; a number written in words ("thirty") anchors its digits."""
+    :func:`unanchored_years`, or by a window holding half the question's plain words; a
+    number written in words ("thirty") anchors its digits."""
     if not _ASKS_QUANTITY.search(question):
         return set()
     # An amount is often stated a few sentences after its subject, so the window is wider.
-    return _unanchored(_numbers(answer) - _numbers(question), passages, question, reach=2)
+    unanchored = _unanchored(_numbers(answer) - _numbers(question), passages, question, reach=2)
+    asked = _said_of_subject(question)
+    if not unanchored or len(asked) < 2:
+        return unanchored
+    # The question's name may be a mere qualifier ("the artificial pancreas developed in East
+    # Netherlands"): a window holding half of what it says about its subject ("patients",
+    # "already", "artificial", "pancreas") anchors an amount as well.
+    from askconvergence.answer.excerpts import split_sentences
+
+    need = (len(asked) + 1) // 2
+    for passage in passages:
+        sentences = split_sentences(passage.text)
+        for i in range(len(sentences)):
+            window = " ".join(sentences[max(0, i - 2) : i + 3])
+            keys = _passage_keys(window)
+            if sum(_found(word, *keys) for word in asked) >= need:
+                unanchored -= _passage_numbers(window)
+    return unanchored
 
 
 def misplaced_numbers(
