@@ -236,7 +236,10 @@ def test_worded_declines_are_recognised() -> None:
     assert reads_as_decline("The passages do not mention the CEO.")
     assert reads_as_decline("NOT_IN_DOCUMENTS")
     assert reads_as_decline("Dat staat niet in de passages.")
+    assert reads_as_decline("Inreda maakt een alvleesklier [1]. De prijs is niet bekend.")
+    assert reads_as_decline("The price of the device is not known [1].")
     assert not reads_as_decline("Micronit is based in Enschede [1].")
+    assert not reads_as_decline("Micronit is known for its microfluidics [1].")
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -1264,3 +1267,25 @@ def test_sentences_stating_plain_words_are_left_out() -> None:
     )
     kept = without_sentences([_p(1, text)], {"rising costs", "aging"})
     assert [p.text for p in kept] == ["These challenges threaten its accessibility."]
+
+
+def test_an_amount_no_passage_states_as_money_is_no_price() -> None:
+    from askconvergence.answer.citations import qualified_as_written, unpriced
+
+    passages = [
+        _p(
+            1,
+            "The artificial pancreas was developed by Inreda. Some 100,000 people in the "
+            "Netherlands have type 1 diabetes. The project received €2.5 million in EU funding.",
+        )
+    ]
+    price = "Hoeveel kost de kunstmatige alvleesklier van Inreda?"
+    assert unpriced("De kunstmatige alvleesklier kost €100.000 [1].", passages, price) == {"100000"}
+    assert not unpriced("It cost €2.5 million [1].", passages, "How much did the project cost?")
+    # Only questions for a price are checked.
+    assert not unpriced("100,000 people [1].", passages, "How many people have diabetes?")
+    # A qualifier goes before the currency sign.
+    assert (
+        qualified_as_written("Het kost €100.000 [1].", passages, "nl")
+        == "Het kost zo'n €100.000 [1]."
+    )

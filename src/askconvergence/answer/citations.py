@@ -49,6 +49,7 @@ __all__ = [
     "undated_events",
     "unanchored_people",
     "unanchored_years",
+    "unpriced",
     "without_list",
     "without_sentences",
 ]
@@ -302,17 +303,17 @@ _QUALIFIER = rf"(?:{'|'.join(re.escape(q) for q in _QUALIFIERS)})"
 # "more than a hundred", "Some 100,000", "ruim 30".
 _QUALIFIED = re.compile(rf"\b({_QUALIFIER})\s+(?:(?:a|one|een)\s+)?({_COUNT})\b", re.IGNORECASE)
 # An amount in an answer, and the words right before it (to tell whether it is qualified).
-_AMOUNT = re.compile(r"(?<![\w.,])\d[\d.,]*\d|(?<![\w.,])\d(?![\w.,]*\d)")
+_AMOUNT = re.compile(r"(?:[€$£]\s?)?(?:(?<![\w.,])\d[\d.,]*\d|(?<![\w.,])\d(?![\w.,]*\d))")
 _QUALIFIED_BEFORE = re.compile(rf"\b{_QUALIFIER}\s+(?:(?:a|one|een)\s+)?$", re.IGNORECASE)
 
 
 def _amount(token: str) -> str:
-    """A number token in digits ("100,000" is "100000", "hundred" is "100")."""
-    word = token.lower()
+    """A number token in digits ("100,000" and "€100.000" are "100000", "hundred" is "100")."""
+    word = token.lstrip("€$£ ").lower()
     for digits, forms in _NUMBER_WORDS.items():
         if word in forms:
             return digits
-    return _fold_digits(token)
+    return _fold_digits(word)
 
 
 def qualified_as_written(answer: str, passages: Sequence[Passage], language: str) -> str:
@@ -616,6 +617,37 @@ def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) 
             if sum(_found(word, *keys) for word in asked) >= need:
                 unanchored -= _passage_numbers(window)
     return unanchored
+
+
+# "How much does X cost?", "Hoeveel kost ...?", "What is the fee ...?": a question for money.
+_ASKS_PRICE = re.compile(
+    r"\b(cost|costs|price|prices|priced|fee|fees|prijs|prijzen|kost|kosten|tarief|tarieven)\b",
+    re.IGNORECASE,
+)
+# What a sentence stating an amount of money holds: a currency, or a word for money.
+_MONEY = re.compile(
+    r"[€$£]|\b(euros?|dollars?|eur|usd|costs?|price[sd]?|fees?|budgets?|fund(s|ed|ing)?|"
+    r"invest\w*|subsid\w*|grants?|prijs|prijzen|kost|kosten|tarief|subsidie\w*|financier\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def unpriced(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
+    """Amounts an answer to "how much does X cost" gives that no passage states as money:
+    "De kunstmatige alvleesklier kost €100.000" from "Some 100,000 people have type 1
+    diabetes". An amount is money when a passage sentence stating it has a currency sign or
+    a word for money ("cost", "funding", "subsidie")."""
+    if not _ASKS_PRICE.search(question):
+        return set()
+    from askconvergence.answer.excerpts import split_sentences
+
+    amounts = _numbers(_without_days(_MARKER.sub("", answer))) - _numbers(question)
+    priced: set[str] = set()
+    for passage in passages:
+        for sentence in split_sentences(passage.text):
+            if _MONEY.search(sentence):
+                priced |= _passage_numbers(sentence)
+    return amounts - priced
 
 
 def misplaced_numbers(

@@ -33,6 +33,7 @@ from askconvergence.answer.citations import (
     unanchored_people,
     unanchored_years,
     undated_events,
+    unpriced,
     without_list,
     without_sentences,
 )
@@ -77,7 +78,8 @@ _DECLINE_WORDS = re.compile(
     r"(contain|mention|say|state|provide|include|answer|specify|give)|"
     r"no (information|mention)|not (mentioned|stated|specified|provided)|"
     r"(staat|staan|wordt|worden) niet (in|vermeld|genoemd)|geen informatie|niet vermeld|"
-    r"niet (in de (documenten|passages|tekst)|gevonden|genoemd)",
+    r"niet (in de (documenten|passages|tekst)|gevonden|genoemd)|"
+    r"\b(is|are|zijn|wordt|worden) (not|niet) (known|bekend)\b",
     re.IGNORECASE,
 )
 
@@ -339,7 +341,7 @@ class Engine:
                 raw = dutch
         text, cited, _, _ = self._grounding(raw, given, language, query)
         text = fractions_as_written(text, cited, language)
-        text = qualified_as_written(text, cited, language)
+        text = qualified_as_written(text, given, language)  # the model may cite another
         completed = complete_list(text, cited, query, language)  # markers are tidy by now
         if completed != text:
             log.info("Completed a list the answer cut short: %r", completed)
@@ -397,6 +399,9 @@ class Engine:
         amounts = unanchored_amounts(raw, context, question)
         if amounts:
             return f"amounts {sorted(amounts)} are stated nowhere near the subject", amounts
+        prices = unpriced(raw, context, question)
+        if prices:
+            return f"amounts {sorted(prices)} are stated as no price", prices
         misplaced = misplaced_numbers(raw, given, question, context)
         if misplaced:
             return (
