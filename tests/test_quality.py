@@ -1100,7 +1100,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
     assert invented_items("Diabetes and cancer [1].", chronic, examples) == set()
 
 
-@pytest.mark.parametrize("name", ["questions", "heldout", "heldout2", "heldout3"])
+@pytest.mark.parametrize("name", ["questions", "heldout", "heldout2", "heldout3", "heldout4"])
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
     items = load_items(OWN_SET.parent / f"{name}.jsonl")
     assert len({it.id for it in items}) == len(items) >= 40
