@@ -1178,6 +1178,8 @@ def test_an_answer_that_announces_an_explanation_quotes_what_follows(
     assert announces("Zij legt uit hoe de regio verschil maakt [1].")
     assert not announces(f"{doomernik} It is vital that all players are connected [1].")
     assert not announces("The director explains the region's strengths in detail [1].")
+    # To "who" it is the answer.
+    assert not announces(f"{doomernik} [1]", "Who is the director of Health Valley?")
 
     class Announcing(_StreamingLLM):  # the 1.5B model's m016 answer
         def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]

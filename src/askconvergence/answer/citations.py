@@ -1281,10 +1281,14 @@ _ANNOUNCES = re.compile(
 )
 
 
-def announces(text: str) -> bool:
+def announces(text: str, question: str = "") -> bool:
     """Whether every sentence of ``text`` only announces what follows it in the passage
     ("Chris Doomernik, director of Health Valley, explains why this region is able to make a
-    difference."): the model copied the sentence before the answer, not the answer."""
+    difference."): the model copied the sentence before the answer, not the answer. To a
+    "who" question the one who explains is the answer ("Who is the director of Health
+    Valley?")."""
+    if _ASKS_WHO.search(question):
+        return False
     sentences = split_answer(_MARKER.sub("", text))
     return bool(sentences) and all(_ANNOUNCES.search(s) for s in sentences)
 

@@ -309,7 +309,7 @@ class Engine:
                 and not self._objection(again, given, query, language, 0.0, True, passages)[0]
             ):
                 raw, objection = again, ""
-        elif objection and announces(raw):
+        elif objection and announces(raw, query):
             # "X explains why ...": what X explains is the passage's next sentence, which the
             # excerpts may have left out; the whole passages are what the quote is checked on.
             quoted = quote_following(raw, passages, language)
@@ -386,7 +386,7 @@ class Engine:
             return f"the answer lists the question's own {sorted(restated)}", set()
         if echoes_question(raw, question):
             return f"the answer only repeats the question: {raw!r}", set()
-        if announces(raw):
+        if announces(raw, question):
             return f"the answer only says that something is explained: {raw!r}", set()
         # Nearness is read in the whole passages: an excerpt drops the sentences between
         # ("The 2030 goal of Health Hub Utrecht ... over 30 partners").
