@@ -889,6 +889,7 @@ def test_a_country_is_no_answer_to_which_city() -> None:
     inreda = "In which city is Inreda Diabetic located?"
     assert names_no_city("Inreda Diabetic is located in the Netherlands [1].", inreda)
     assert names_no_city("It is in East Netherlands [1].", inreda)
+    assert names_no_city("Inreda Diabetic is located in Twente, Netherlands [1].", inreda)
     assert not names_no_city("Inreda Diabetic is located in Goor [1].", inreda)
     embassy = "Which Finnish city hosts the Netherlands Embassy in the Health Hub Utrecht story?"
     assert names_no_city("Finland hosts the Netherlands Embassy [1].", embassy)
@@ -1245,6 +1246,7 @@ def test_a_who_answer_naming_no_one_new_is_no_answer() -> None:
     )  # noqa: E501
     touch = "Who should I get in touch with to collaborate with Health Hub Utrecht?"
     assert names_nobody("Health Hub Utrecht is looking for partners [1].", touch)
+    assert names_nobody("Health Hub Utrecht works on a European level [1].", touch)
     assert not names_nobody("Jelle van der Weijde, Director Health [1].", touch)
     finnish = "Which Finnish organisations took part in Health Hub Utrecht's conference?"
     assert names_nobody("Health Hub Utrecht invited their Finnish counterparts [1].", finnish)

@@ -401,10 +401,11 @@ _NOT_PLACES = frozenset(
 _ASKS_CITY = re.compile(
     r"\b(which|what|welke)\s+(\w+\s+)?(city|town|stad|plaats|gemeente)\b", re.IGNORECASE
 )
-# Countries and parts of them: where something is, but no city.
+# Countries and regions: where something is, but no city.
 _COUNTRY = re.compile(
     r"\b((east|west|north|south|oost|noord|zuid)(ern)?[\s-]+)?(the\s+)?"
-    r"(netherlands|nederland|holland|finland|europe|europa|belgium|belgië|germany|duitsland)\b",
+    r"(netherlands|nederland|holland|finland|europe|europa|belgium|belgië|germany|duitsland|"
+    r"twente|achterhoek|overijssel|gelderland|brabant|randstad)\b",
     re.IGNORECASE,
 )
 
@@ -435,7 +436,10 @@ def names_nobody(answer: str, question: str) -> bool:
     if not (_ASKS_AGENT.search(question) or _ASKS_WHICH_BODY.search(question)):
         return False
     text = _NOT_A_NAME.sub("", _MARKER.sub("", answer))
-    return not any(content_terms(_fold(name)) for name in _new_names(text, question))
+    # "European": countries and their adjectives name no one either.
+    return not any(
+        set(content_terms(_fold(name))) - _COMMON_NAMES for name in _new_names(text, question)
+    )
 
 
 def names_no_city(answer: str, question: str) -> bool:
