@@ -9,7 +9,7 @@ cited, renumbered 1..m in the order the answer first cites them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -614,9 +614,7 @@ def unanchored_amounts(answer: str, passages: Sequence[Passage], question: str) 
 
     need = (len(asked) + 1) // 2
     for passage in passages:
-        sentences = split_sentences(passage.text)
-        for i in range(len(sentences)):
-            window = " ".join(sentences[max(0, i - 2) : i + 3])
+        for window in _around(split_sentences(passage.text), 2):
             keys = _passage_keys(window)
             if sum(_found(word, *keys) for word in asked) >= need:
                 unanchored -= _passage_numbers(window)
@@ -750,20 +748,20 @@ def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Pas
     from askconvergence.retrieve import content_terms
 
     numbers = {v for v in values if v[:1].isdigit()}
-    names = [_name_parts(v) for v in values - numbers]
-    things = [
-        word
-        for v in values - numbers
-        if not _name_parts(v)
-        for word in content_terms(_fold(v))
-        if len(word) >= 5
-    ]
+    names: list[frozenset[str]] = []
+    things: list[str] = []  # the longer words of values in plain words
+    for value in values - numbers:
+        parts = _name_parts(value)
+        if parts:
+            names.append(parts)
+        else:
+            things += [w for w in content_terms(_fold(value)) if len(w) >= 5]
 
     def states(sentence: str) -> bool:
         if numbers & _passage_numbers(sentence):
             return True
         keys = _passage_keys(sentence)
-        return any(parts and all(_found(p, *keys) for p in parts) for parts in names) or any(
+        return any(all(_found(p, *keys) for p in parts) for parts in names) or any(
             _found(word, *keys) for word in things
         )
 
@@ -922,14 +920,19 @@ def _windows(
 
     windows = []
     for passage in passages:
-        sentences = [_fold(s) for s in split_sentences(passage.text)]
         title = _fold(passage.title) if titled else ""
-        for i in range(len(sentences)):
-            text = " ".join([title, *sentences[max(0, i - reach) : i + reach + 1]])
+        for window in _around(split_sentences(passage.text), reach):
+            text = f"{title} {_fold(window)}"
             words = set(_WORD.findall(text))
             if any(n <= words for n in names):
                 windows.append(text)
     return windows
+
+
+def _around(sentences: Sequence[str], reach: int) -> Iterator[str]:
+    """Each sentence with ``reach`` sentences either side, joined."""
+    for i in range(len(sentences)):
+        yield " ".join(sentences[max(0, i - reach) : i + reach + 1])
 
 
 def split_answer(text: str) -> list[str]:
