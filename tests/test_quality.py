@@ -773,6 +773,37 @@ def test_a_list_the_answer_cut_short_is_given_whole() -> None:
     assert complete_list("Erasmus MC [1].", [joined], one, "en") == "Erasmus MC [1]."
 
 
+def test_a_series_of_things_the_answer_cut_short_is_given_as_the_passage_words_it() -> None:
+    from askconvergence.answer.citations import asks_for_several, complete_list
+
+    chronic = _p(
+        1,
+        "One-third of the Dutch working population has a chronic condition, such as diabetes, "
+        "cardiovascular disease, or obesity, and this number is steadily increasing.",
+    )
+    dutch = "Welke chronische aandoeningen worden als voorbeeld genoemd?"
+    asked = "Which chronic conditions are given as examples?"
+    # An adjective before the noun does not hide that several things are asked for.
+    assert asks_for_several(dutch) and asks_for_several(asked)
+    assert not asks_for_several("Which hospital treats patients?")
+    whole = "Diabetes, cardiovascular disease, or obesity [1]"
+    assert complete_list("Diabetes [1]", [chronic], dutch, "nl") == whole
+    assert complete_list("Examples are diabetes and obesity [1].", [chronic], asked, "en") == (
+        "Examples are diabetes, cardiovascular disease, or obesity [1]."
+    )
+    # Kept: the whole series, a list of the answer's own, things far apart, one thing asked.
+    assert complete_list(whole, [chronic], asked, "en") == whole
+    own = "Diabetes, cancer and obesity [1]."
+    assert complete_list(own, [chronic], asked, "en") == own
+    apart = "Diabetes is common [1]. Many people in the Netherlands also have obesity [1]."
+    assert complete_list(apart, [chronic], asked, "en") == apart
+    one = "Which condition is given as an example?"
+    assert complete_list("Diabetes [1]", [chronic], one, "en") == "Diabetes [1]"
+    assert complete_list("Diabetes [1]", [chronic], "Which two conditions?", "en") == (
+        "Diabetes [1]"
+    )
+
+
 def test_a_year_must_date_what_the_question_asks_about() -> None:
     from askconvergence.answer.citations import undated_events
 
@@ -1101,7 +1132,9 @@ def test_list_items_in_no_passage_are_invented() -> None:
     assert invented_items("Diabetes and cancer [1].", chronic, examples) == set()
 
 
-@pytest.mark.parametrize("name", ["questions", "heldout", "heldout2", "heldout3", "heldout4"])
+@pytest.mark.parametrize(
+    "name", ["questions", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"]
+)
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
     items = load_items(OWN_SET.parent / f"{name}.jsonl")
     assert len({it.id for it in items}) == len(items) >= 40

@@ -996,9 +996,12 @@ _LIST_SPLIT = r"\s*,\s*(?:(?:and|en)\s+)?|\s+(?:and|en)\s+"
 # "Which universities ...", "Welke instellingen ...", "Which two institutions ...".
 _ASKS_WHICH = re.compile(
     r"\b(?:which|what|welke)\s+(?:other\s+|andere\s+)?"
-    r"(?:(two|three|four|five|twee|drie|vier|vijf|\d+)\s+)?([\w']+)",
+    r"(?:(two|three|four|five|twee|drie|vier|vijf|\d+)\s+)?([\w']+)(?:\s+([\w']+))?",
     re.IGNORECASE,
 )
+# Adjectives before the noun a question asks for ("which chronic conditions", "welke
+# chronische aandoeningen", "which medical centres").
+_ADJECTIVE = re.compile(r"(?:ic|ical|ische|ieke|ale|ele)$")
 
 
 def asks_for_several(question: str) -> bool:
@@ -1012,6 +1015,8 @@ def asks_for_several(question: str) -> bool:
     if match.group(2)[:1].isupper():  # a name: "Which Leiden University faculty"
         return False
     noun = match.group(2).lower()
+    if _ADJECTIVE.search(noun) and match.group(3):
+        noun = match.group(3).lower()
     if noun in _AUXILIARIES or noun in ("is", "was", "this", "its"):  # "What does ... ?"
         return False
     if noun.endswith("'s"):  # Dutch "thema's", not "year's"
@@ -1070,7 +1075,42 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
                     rank = (shared, len(items))
                     if best is None or rank > best[0]:
                         best = (rank, answer[:start] + listing + answer[end:])
-    return best[1] if best else answer
+    return best[1] if best else _complete_series(answer, by_n, count)
+
+
+# "a chronic condition, such as diabetes, cardiovascular disease, or obesity, and ...": things
+# (not names) listed after a lead, the last one ending where the clause does.
+_PLAIN_ITEM = r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}"
+_SERIES = re.compile(
+    rf"\b(?:such as|including|like|namely|zoals|waaronder)\s+"
+    rf"({_PLAIN_ITEM}(?:\s*,\s*{_PLAIN_ITEM})*\s*,?\s+(?:and|or|en|of)\s+{_PLAIN_ITEM})"
+    r"(?=\s*[,.;:)]|\s*$)"
+)
+
+
+def _complete_series(answer: str, by_n: dict[int, Passage], count: str | None) -> str:
+    """The answer with the one thing it gives of a passage's series replaced by the whole
+    series as the passage words it ("Diabetes [1]" to "Which chronic conditions are given as
+    examples?" becomes "Diabetes, cardiovascular disease, or obesity [1]"; "diabetes and
+    obesity" too). Unchanged when the answer gives a list of its own (its commas and "and"
+    make one), names none of the series' things or all of them, or names them far apart."""
+    body = _MARKER.sub("", answer).lower()
+    if _enumerated(body):
+        return answer
+    for n in cited_numbers(answer):
+        for match in _SERIES.finditer(by_n[n].text) if n in by_n else []:
+            items = re.split(r"\s*,\s*(?:(?:and|or|en|of)\s+)?|\s+(?:and|or|en|of)\s+", match[1])
+            spans = [m for m in (_named(i, answer.lower()) for i in items) if m]
+            if not 0 < len(spans) < len(items) or (count and str(len(items)) != count):
+                continue
+            start, end = min(m.start() for m in spans), max(m.end() for m in spans)
+            if len(answer[start:end].split()) > len(" ".join(items).split()) + 2:
+                continue  # the things it gives are not one list ("diabetes ... [1]. Obesity")
+            series = match[1]
+            if answer[start].isupper():
+                series = series[0].upper() + series[1:]
+            return answer[:start] + series + answer[end:]
+    return answer
 
 
 def _list_items(listing: str) -> list[str]:
