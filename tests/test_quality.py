@@ -1079,6 +1079,44 @@ def test_a_dutch_question_answered_in_english_is_answered_in_dutch(
     assert "Healthy Heart" in answer.citations[0].text
 
 
+def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_in_dutch(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    from askconvergence.answer.prompts import TRANSLATE_PROMPT
+
+    streamed: list[str] = []
+    translated: list[str] = []
+
+    class Echoing(_StreamingLLM):  # the 1.5B model's n029 answers in Dutch and in English
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            streamed.append(prompt)
+            n = _marker_of("engineering", prompt)
+            if "Answer in English" in prompt:
+                text = f"The convergence of medical, engineering, and social sciences is key to the future of care. [{n}]"  # noqa: E501
+            else:
+                text = f"De samenwerking van wetenschapsgebieden is cruciaal voor de toekomst van de zorg. [{n}]"  # noqa: E501
+            yield CompletionResponse(text=text, delta=text)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            translated.append(prompt)
+            n = _marker_of("engineering", prompt)
+            text = f"De convergentie van medische, technische en sociale wetenschappen is cruciaal voor de toekomst van de zorg. [{n}]"  # noqa: E501
+            return CompletionResponse(text=text)
+
+    engine = _as_served(extractive_engine, embed_model, Echoing())
+    answer = engine.ask(
+        "De samenwerking van welke wetenschapsgebieden is volgens Convergence Health & "
+        "Technology cruciaal voor de toekomst van de zorg?"
+    )
+    assert ["Answer in Dutch" in p for p in streamed] == [True, False]
+    # The Dutch is asked for in the conversation that gave the English answer.
+    assert len(translated) == 1 and TRANSLATE_PROMPT in translated[0]
+    assert "Answer in English" in translated[0] and "engineering, and social" in translated[0]
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("De convergentie van medische, technische en sociale")
+    assert "engineering" in answer.citations[0].text
+
+
 def test_a_percentage_is_put_back_as_the_fraction_the_passage_writes() -> None:
     from askconvergence.answer.citations import fractions_as_written
 

@@ -329,13 +329,31 @@ class Engine:
             ):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection = quoted, ""
+        reply_in = language
+        if (
+            objection
+            and language == "nl"
+            and self.llm is not None
+            and (not self._grounding(raw, given, language, query)[3] or echoes_question(raw, query))
+        ):
+            # A Dutch answer that only restates the question, or that shares too few words
+            # with the English passages to show where it read them: asked for in English, the
+            # answer is held to the checks of any English one and then written in Dutch.
+            english = self._answer_once(query, given, language, reply_in="en")
+            log.info("%s; in English: %r", objection, english)
+            if (
+                english.strip()
+                and not reads_as_decline(english)
+                and not self._objection(english, given, query, "en", 0.0, True, passages)[0]
+            ):
+                raw, objection, reply_in = english, "", "en"
         if objection:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
             return
         if language == "nl" and self.llm is not None and written_in_english(raw):
             # The small model sometimes answers a Dutch question in the passages' English.
-            dutch = self._translated(query, given, language, raw)
+            dutch = self._translated(query, given, language, raw, reply_in)
             if dutch and not self._objection(dutch, given, query, language, 0.0, True, passages)[0]:
                 log.info("Answered in English; in Dutch: %r", dutch)
                 raw = dutch
@@ -444,12 +462,15 @@ class Engine:
         timings["total_s"] = time.perf_counter() - start
         yield Event("done", Answer(question, text, False, [], passages, timings, self.model_name))
 
-    def _messages(self, question: str, passages: list[Passage], language: str) -> list[Any]:
+    def _messages(
+        self, question: str, passages: list[Passage], language: str, reply_in: str | None = None
+    ) -> list[Any]:
         from llama_index.core.llms import ChatMessage, MessageRole
 
+        prompt = user_prompt(question, passages, language, reply_in)
         return [
             ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
-            ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language)),
+            ChatMessage(role=MessageRole.USER, content=prompt),
         ]
 
     def _grounding(
@@ -490,14 +511,21 @@ class Engine:
         reply = self.llm.chat(messages, max_tokens=3).message.content or ""
         return not reply.strip().upper().startswith("NO")
 
-    def _translated(self, question: str, passages: list[Passage], language: str, raw: str) -> str:
+    def _translated(
+        self,
+        question: str,
+        passages: list[Passage],
+        language: str,
+        raw: str,
+        reply_in: str | None = None,
+    ) -> str:
         """The answer in Dutch, asked for in one more turn of the same conversation (the cache
         holds the rest); "" when the reply is still English or no longer cites."""
         from llama_index.core.llms import ChatMessage, MessageRole
 
         assert self.llm is not None
         messages = [
-            *self._messages(question, passages, language),
+            *self._messages(question, passages, language, reply_in),
             ChatMessage(role=MessageRole.ASSISTANT, content=raw),
             ChatMessage(role=MessageRole.USER, content=TRANSLATE_PROMPT),
         ]
@@ -507,11 +535,13 @@ class Engine:
             return ""
         return reply
 
-    def _answer_once(self, question: str, passages: list[Passage], language: str) -> str:
+    def _answer_once(
+        self, question: str, passages: list[Passage], language: str, reply_in: str | None = None
+    ) -> str:
         """A whole answer, not streamed, in its turn in the queue (a run of markers ends it)."""
         raw = ""
         with self.queue.join():
-            deltas = self._generate(question, passages, language)
+            deltas = self._generate(question, passages, language, reply_in=reply_in)
             for delta in deltas:
                 raw += delta
                 trimmed = _trim_runaway(raw)
@@ -527,6 +557,7 @@ class Engine:
         passages: list[Passage],
         language: str,
         odds: dict[str, float] | None = None,
+        reply_in: str | None = None,
     ) -> Generator[str, None, None]:
         """The answer's text pieces. ``odds`` is filled, when the model can tell, with the
         probability that the answer starts with each of the decline token's first pieces."""
@@ -534,7 +565,8 @@ class Engine:
         extra: dict[str, Any] = {}
         if odds is not None and getattr(self.llm, "reports_first_token_odds", False):
             extra["first_token_odds"] = DECLINE_STARTS
-        responses = self.llm.stream_chat(self._messages(question, passages, language), **extra)
+        messages = self._messages(question, passages, language, reply_in)
+        responses = self.llm.stream_chat(messages, **extra)
         try:
             for response in responses:
                 if odds is not None:

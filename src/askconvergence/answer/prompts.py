@@ -54,9 +54,12 @@ def format_passages(passages: Sequence[Passage]) -> str:
     return "\n\n".join(f"[{p.n}] ({p.title})\n{p.text.strip()}" for p in passages)
 
 
-def user_prompt(question: str, passages: Sequence[Passage], language: str) -> str:
-    """The user turn: the passages, then the question and the answer language."""
-    lang = _LANGUAGE_NAMES.get(language, "English")
+def user_prompt(
+    question: str, passages: Sequence[Passage], language: str, reply_in: str | None = None
+) -> str:
+    """The user turn: the passages, then the question (in ``language``) and the language to
+    answer in (``reply_in``, by default the question's)."""
+    lang = _LANGUAGE_NAMES.get(reply_in or language, "English")
     # Told outright, the small model stops declining Dutch questions over English passages.
     note = "The passages may be in English; the question is in Dutch.\n" if language == "nl" else ""
     return (
