@@ -1117,6 +1117,33 @@ def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_
     assert "engineering" in answer.citations[0].text
 
 
+def test_a_dutch_answer_of_another_kind_than_asked_is_asked_for_in_english(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    translated: list[str] = []
+
+    class Misreading(_StreamingLLM):  # the 1.5B model's n034 answers: no city, then in English
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            n = _marker_of("Enschede", prompt)
+            if "Answer in English" in prompt:
+                text = f"Micronit is based in Enschede, Netherlands. [{n}]"
+            else:
+                text = f"Het bedrijf Micronit maakt microchips. [{n}]"
+            yield CompletionResponse(text=text, delta=text)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            translated.append(prompt)
+            n = _marker_of("Enschede", prompt)
+            return CompletionResponse(text=f"Micronit is gevestigd in Enschede. [{n}]")
+
+    engine = _as_served(extractive_engine, embed_model, Misreading())
+    answer = engine.ask("In welke stad is het bedrijf Micronit gevestigd?")
+    # Written in Dutch though the English answer has too few English words to read as English.
+    assert len(translated) == 1, answer.answer
+    assert answer.grounded and answer.answer.startswith("Micronit is gevestigd in Enschede")
+    assert "Enschede" in answer.citations[0].text
+
+
 def test_a_percentage_is_put_back_as_the_fraction_the_passage_writes() -> None:
     from askconvergence.answer.citations import fractions_as_written
 

@@ -330,15 +330,11 @@ class Engine:
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection = quoted, ""
         reply_in = language
-        if (
-            objection
-            and language == "nl"
-            and self.llm is not None
-            and (not self._grounding(raw, given, language, query)[3] or echoes_question(raw, query))
-        ):
-            # A Dutch answer that only restates the question, or that shares too few words
-            # with the English passages to show where it read them: asked for in English, the
-            # answer is held to the checks of any English one and then written in Dutch.
+        if objection and language == "nl" and self._misread(raw, given, query):
+            # A Dutch answer that only restates the question, gives another kind of thing
+            # than asked, or shares too few words with the English passages to show where it
+            # read them: asked for in English, the answer is held to the checks of any
+            # English one and then written in Dutch.
             english = self._answer_once(query, given, language, reply_in="en")
             log.info("%s; in English: %r", objection, english)
             if (
@@ -351,7 +347,11 @@ class Engine:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
             return
-        if language == "nl" and self.llm is not None and written_in_english(raw):
+        if (
+            language == "nl"
+            and self.llm is not None
+            and (reply_in != language or written_in_english(raw))
+        ):
             # The small model sometimes answers a Dutch question in the passages' English.
             dutch = self._translated(query, given, language, raw, reply_in)
             if dutch and not self._objection(dutch, given, query, language, 0.0, True, passages)[0]:
@@ -449,6 +449,18 @@ class Engine:
         if not confirmed:
             return f"the model did not confirm its answer {raw!r}", set()
         return "", set()
+
+    def _misread(self, raw: str, given: list[Passage], question: str) -> bool:
+        """Whether a Dutch answer reads as the small model misreading the Dutch question (not
+        as an answer made up): no support the word overlap can see, the question restated, or
+        not the kind of thing asked (no city, no one, no amount)."""
+        return self.llm is not None and (
+            not self._grounding(raw, given, "nl", question)[3]
+            or echoes_question(raw, question)
+            or names_no_city(raw, question)
+            or names_nobody(raw, question)
+            or misses_quantity(raw, question)
+        )
 
     def _decline(
         self,
