@@ -1086,6 +1086,8 @@ _SERIES = re.compile(
     rf"({_PLAIN_ITEM}(?:\s*,\s*{_PLAIN_ITEM})*\s*,?\s+(?:and|or|en|of)\s+{_PLAIN_ITEM})"
     r"(?=\s*[,.;:)]|\s*$)"
 )
+# Between a series' things: a comma, "and"/"or" (or Dutch "en"/"of"), or both.
+_SERIES_SPLIT = r"\s*,\s*(?:(?:and|or|en|of)\s+)?|\s+(?:and|or|en|of)\s+"
 
 
 def _complete_series(answer: str, by_n: dict[int, Passage], count: str | None) -> str:
@@ -1094,13 +1096,13 @@ def _complete_series(answer: str, by_n: dict[int, Passage], count: str | None) -
     examples?" becomes "Diabetes, cardiovascular disease, or obesity [1]"; "diabetes and
     obesity" too). Unchanged when the answer gives a list of its own (its commas and "and"
     make one), names none of the series' things or all of them, or names them far apart."""
-    body = _MARKER.sub("", answer).lower()
-    if _enumerated(body):
+    lowered = answer.lower()
+    if _enumerated(_MARKER.sub("", lowered)):
         return answer
     for n in cited_numbers(answer):
         for match in _SERIES.finditer(by_n[n].text) if n in by_n else []:
-            items = re.split(r"\s*,\s*(?:(?:and|or|en|of)\s+)?|\s+(?:and|or|en|of)\s+", match[1])
-            spans = [m for m in (_named(i, answer.lower()) for i in items) if m]
+            items = re.split(_SERIES_SPLIT, match[1])
+            spans = [m for m in (_named(i, lowered) for i in items) if m]
             if not 0 < len(spans) < len(items) or (count and str(len(items)) != count):
                 continue
             start, end = min(m.start() for m in spans), max(m.end() for m in spans)
