@@ -932,7 +932,7 @@ def test_a_country_is_no_answer_to_which_city() -> None:
     assert not names_no_city("In the Netherlands [1].", "Where is Inreda Diabetic located?")
 
 
-def test_a_name_of_another_kind_is_no_answer_to_which_medical_centre_or_university() -> None:
+def test_a_name_of_another_kind_is_no_answer_to_which_medical_centre_university_or_school() -> None:
     from askconvergence.answer.citations import of_another_kind
 
     nijmegen = "Which university medical centre applies MedTech in the Nijmegen region?"
@@ -948,6 +948,9 @@ def test_a_name_of_another_kind_is_no_answer_to_which_medical_centre_or_universi
         "Radboudumc"
     }
     assert not of_another_kind("The Noviotech Campus [1].", campus)
+    school = "Via welke onderzoeksschool werken TU Delft en de Universiteit Leiden samen?"
+    assert of_another_kind("Erasmus MC [1].", school) == {"Erasmus MC"}
+    assert not of_another_kind("Via de Casimir Research School [1].", school)
     # One name of the kind asked is enough; names of no known kind are not judged.
     lde = "Which universities form the LDE partnership?"
     assert not of_another_kind("Leiden University, TU Delft, Erasmus MC and EUR [1].", lde)

@@ -830,7 +830,8 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
 
 # Kinds of organisation a "which" question asks for, and how a name of that kind reads:
 # "Radboudumc", "Erasmus MC" and "Leiden University Medical Center" are medical centres;
-# "University of Twente" and "TU Delft" universities; "Noviotech Campus" a campus.
+# "University of Twente" and "TU Delft" universities; "Noviotech Campus" a campus;
+# "Casimir Research School" a school.
 _KINDS = (
     (
         "medical centre",
@@ -843,6 +844,11 @@ _KINDS = (
         r"universit|\btu\b|\beur\b|hogeschool",
     ),
     ("campus", r"(innovatie)?campus(es|sen)?|science\s+parks?", r"campus|park\b|kennispark"),
+    (
+        "school",
+        r"(research|graduate|onderzoeks)\s*(schools?|scholen)",
+        r"school|academy|academie|institute\b|instituut",
+    ),
 )
 _WHICH = r"\b(which|what|welke?)\s+(?:[\w-]+\s+){0,2}?"
 
