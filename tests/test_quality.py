@@ -1201,7 +1201,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["questions", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"]
+    "name", ["questions", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"]
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
     items = load_items(OWN_SET.parent / f"{name}.jsonl")
