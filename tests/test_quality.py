@@ -143,6 +143,11 @@ def test_follow_up_detection() -> None:
     assert not is_follow_up(
         "Which universities form the LDE partnership in the Netherlands?", history
     )
+    # A kind of thing with "the" and no name of its own is the one just talked about.
+    assert is_follow_up("Where is the company based?", history)
+    assert is_follow_up("Waar worden de chips gebruikt?", history)
+    assert not is_follow_up("What is the company of Chris Doomernik called?", history)
+    assert not is_follow_up("Which companies are based at the Kennispark campus?", history)
 
 
 def test_heuristic_rewrite_carries_the_earlier_subject() -> None:

@@ -34,6 +34,15 @@ _REFERRING = re.compile(
     r"dezelfde|datzelfde)\b",
     re.IGNORECASE,
 )
+# "Where is the company based?" after "What is Inreda Diabetic known for?": a kind of thing
+# with "the" and no name refers to the one just talked about.
+_THE_KIND = re.compile(
+    r"\b(the|de)\s+(company|firm|bedrijf|organi[sz]ations?|organisatie|network|netwerk|device|"
+    r"apparaat|system|systeem|chips?|start-?up|spin-off|centre|center|centrum|campus|"
+    r"ecosystem|ecosysteem|programme|program|programma|project|event|region|regio)\b"
+    r"(?!\s+(of|in|at|for|that|which|called|named|van|die|dat)\b)",
+    re.IGNORECASE,
+)
 _LEADING_CONNECTIVE = re.compile(r"^\s*(and|also|what about|how about|en|ook|en wat)\b", re.I)
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _WORD = re.compile(r"\w[\w&'’-]*", re.UNICODE)
@@ -55,6 +64,7 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
         return False
     return bool(
         _REFERRING.search(question)
+        or _THE_KIND.search(question)
         or _LEADING_CONNECTIVE.search(question)
         or len(question.split()) <= 4
     )
