@@ -861,8 +861,8 @@ def _kind_of(name: str) -> str | None:
 
 
 def of_another_kind(answer: str, question: str) -> set[str]:
-    """The names an answer gives for a "which medical centre / university / campus" question
-    that are plainly of another kind, when it names none of the kind asked.
+    """The names an answer gives for a "which medical centre / university / campus / research
+    school" question that are plainly of another kind, when it names none of the kind asked.
 
     With the right passage in front of it, the small model answers "Which university medical
     centre applies MedTech in the Nijmegen region?" with "The University of Twente", and
