@@ -41,6 +41,12 @@ def test_overlapping_chunks_give_each_sentence_once() -> None:
         (0, "1. A holistic approach to health and care."),
         (1, "Some words before it come here."),
     ]
+    # A passage that ends on the number of an item it cuts off is shown without it: the
+    # model read "... stakeholders 3." as if the item before were the third.
+    cut = Passage(1, "c", "T", "2. Integrative approach\nWith all our partners together.\n3.", 0.9)
+    assert [s.text for s in unique_sentences([cut])] == [
+        "2. Integrative approach With all our partners together."
+    ]
 
 
 def test_a_when_question_favours_sentences_with_a_date(embed_model) -> None:  # type: ignore[no-untyped-def]

@@ -93,6 +93,19 @@ def test_nodes_are_read_in_pages_and_all_come_back(
     assert {n.node_id: n.get_content() for n in paged} == whole
 
 
+def test_a_list_item_cut_off_from_its_number_gets_it_again() -> None:
+    from askconvergence.index.build import chunk_documents, make_splitter
+
+    docs = {d.doc_id: d for d in load_corpus(CORPUS)}
+    doc = docs["mission-and-convergence-principles.md"]
+    chunks = chunk_documents([doc], make_splitter(Settings()))
+    # The splitter reads "3." as a sentence and ends a chunk with it.
+    assert any(c.text.rstrip().endswith("\n3.") for c in chunks)
+    third = next(c for c in chunks if "Take into account the end-user" in c.text)
+    assert third.text.startswith("3. Responsible innovation")
+    assert third.embed_text.count("3. Responsible innovation") == 1
+
+
 def test_a_chunk_cut_off_from_its_heading_carries_it() -> None:
     from askconvergence.index.build import chunk_documents, headings, make_splitter
 

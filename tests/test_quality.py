@@ -234,6 +234,10 @@ def test_support_counts_numbers_exactly_and_dutch_cognates() -> None:
     third = "One-third of the Dutch working population has a chronic illness."
     assert support("33% [1]", third) == 1.0
     assert support("40% [1]", third) == 0.0
+    # A one-digit answer is a number too: "3 [1]" was declined as backed by nothing.
+    principles = "Our approach is built on three key defining principles."
+    assert support("3 [1]", principles) == 1.0
+    assert support("4 [1]", principles) == 0.0
     assert split_answer("One [1]. Two [2].\nThree") == ["One [1].", "Two [2].", "Three"]
 
 
@@ -1206,7 +1210,17 @@ def test_list_items_in_no_passage_are_invented() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["questions", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"]
+    "name",
+    [
+        "questions",
+        "heldout",
+        "heldout2",
+        "heldout3",
+        "heldout4",
+        "heldout5",
+        "heldout6",
+        "heldout7",
+    ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
     items = load_items(OWN_SET.parent / f"{name}.jsonl")

@@ -125,6 +125,10 @@ def _fold_digits(text: str) -> str:
     return _GROUPED.sub(lambda m: m.group(0).replace(m.group(1), ""), text)
 
 
+# A single digit standing alone: not a list number ("3."), a part of a number or a fraction.
+_LONE_DIGIT = re.compile(r"(?<![\w.,/])\d(?![\w.,/)%])")
+
+
 def support(sentence: str, passage_text: str, question: str = "") -> float:
     """How much of a sentence a passage backs: share of its content words found in the passage.
 
@@ -137,7 +141,9 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     from askconvergence.retrieve import content_terms
 
     stems, prefixes = _passage_keys(passage_text)
-    words = content_terms(_fold_digits(_MARKER.sub("", sentence)))
+    text = _fold_digits(_MARKER.sub("", sentence))
+    # A lone digit is no content word to the keyword index, but it is the whole of "3 [1]".
+    words = content_terms(text) + _LONE_DIGIT.findall(text)
     if question:
         asked = _passage_keys(question)
         words = [w for w in words if w.isdigit() or not _found(w, *asked)]

@@ -95,7 +95,8 @@ def unique_sentences(passages: Sequence[Passage]) -> list[Sentence]:
             if any(key in other for other in seen):
                 continue
             seen.append(text)
-            out.append(Sentence(pi, si, text))
+            # A passage's last sentence may end in the number of an item it cuts off.
+            out.append(Sentence(pi, si, key))
     return out
 
 

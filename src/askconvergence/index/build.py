@@ -197,6 +197,19 @@ def _section(found: list[tuple[int, str]], start: int | None, chunk: str, title:
     return heading
 
 
+# A list item's number alone on the last line before a chunk starts ("...stakeholders\n\n3."):
+# the sentence splitter reads "3." as a sentence and cuts the item from its number.
+_DANGLING_NUMBER = re.compile(r"(?:^|\n)[ \t]*(\d{1,2}[.)])\s*$")
+
+
+def _dangling_number(text: str, start: int | None) -> str:
+    """The list number cut off just before ``start`` in ``text``, or ""."""
+    if not start:
+        return ""
+    found = _DANGLING_NUMBER.search(text[max(0, start - 16) : start])
+    return found.group(1) if found else ""
+
+
 def chunk_documents(docs: Iterable[SourceDocument], splitter: Any) -> list[Chunk]:
     """Split documents into chunks with stable ids and the metadata Chroma stores.
 
@@ -204,15 +217,23 @@ def chunk_documents(docs: Iterable[SourceDocument], splitter: Any) -> list[Chunk
     (``section``), which the embedder and the keyword index read with the title, so a
     passage cut off from its heading ("The campus is at the heart of this ecosystem.") is
     still found by what the section is about.
+
+    A chunk that starts with a list item whose number ended the chunk before it gets the
+    number again ("3. Responsible innovation"), so the item can be found, and read, as the
+    third; the chunk before keeps it too, which changes nothing there.
     """
     from llama_index.core.schema import MetadataMode
     from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
     docs = list(docs)
     found = {d.doc_id: headings(d.text) for d in docs}
+    texts = {d.doc_id: d.text for d in docs}
     chunks = []
     for node in splitter.get_nodes_from_documents([d.to_llama() for d in docs]):
         doc_id, title = str(node.ref_doc_id), str(node.metadata.get("title", ""))
+        number = _dangling_number(texts.get(doc_id, ""), node.start_char_idx)
+        if number:
+            node.set_content(f"{number} {node.get_content()}")
         section = _section(found.get(doc_id, []), node.start_char_idx, node.text, title)
         if section:
             node.metadata["section"] = section
