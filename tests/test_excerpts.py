@@ -47,6 +47,9 @@ def test_overlapping_chunks_give_each_sentence_once() -> None:
     assert [s.text for s in unique_sentences([cut])] == [
         "2. Integrative approach With all our partners together."
     ]
+    # A sentence ending on a year keeps it.
+    dated = Passage(1, "d", "T", "They held an online conference on 6 November 2020.", 0.9)
+    assert [s.text for s in unique_sentences([dated])] == [dated.text]
 
 
 def test_a_when_question_favours_sentences_with_a_date(embed_model) -> None:  # type: ignore[no-untyped-def]
@@ -79,6 +82,22 @@ def test_choose_sentences_keeps_the_budget_and_the_sentence_pointed_back_to() ->
     assert chosen == {0, 1}
     # The best sentence of the first passage is kept even when it alone is over budget.
     assert choose_sentences(sentences, [0.5, 0.2, 3.0, 2.0], budget_words=5) == {0}
+
+
+def test_a_question_in_a_passage_brings_the_sentence_that_answers_it() -> None:
+    sentences = [
+        Sentence(0, 0, "Health Hub Utrecht wants to work with cities and regions in Europe."),
+        Sentence(0, 1, "Interested in collaboration with Health Hub Utrecht?"),
+        Sentence(
+            0, 2, "- Connect with Economic Board Utrecht, Director Health, Jelle van der Weijde,"
+        ),
+        Sentence(1, 0, "The embassy helps Dutch businesses to find Finnish partners here."),
+    ]
+    # A Dutch question ("Met wie kan ik contact opnemen?") scores the question in the text
+    # best and the contact line after it low: the contact line comes along.
+    assert choose_sentences(sentences, [0.5, 3.0, -1.0, 1.0], budget_words=25) == {1, 2}
+    # A sentence that is no question brings nothing after it.
+    assert choose_sentences(sentences, [3.0, 0.1, -1.0, 1.0], budget_words=12) == {0}
 
 
 def _passages(settings: Settings, embed_model, question: str) -> list[Passage]:  # type: ignore[no-untyped-def]

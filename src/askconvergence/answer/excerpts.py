@@ -79,6 +79,8 @@ def split_sentences(text: str) -> list[str]:
 
 # A list item's number left at the end of a sentence by the line split ("... principles. 1.").
 _TRAILING_NUMBER = re.compile(r"\s+\d+[.)]$")
+# A list item's number alone on a passage's last line.
+_CUT_OFF_NUMBER = re.compile(r"\n[ \t]*\d{1,2}[.)]\s*$")
 
 
 def unique_sentences(passages: Sequence[Passage]) -> list[Sentence]:
@@ -90,13 +92,17 @@ def unique_sentences(passages: Sequence[Passage]) -> list[Sentence]:
     seen: list[str] = []
     out = []
     for pi, passage in enumerate(passages):
-        for si, text in enumerate(split_sentences(passage.text)):
+        texts = split_sentences(passage.text)
+        if texts and _CUT_OFF_NUMBER.search(passage.text):
+            # The passage ends on the number of a list item it cuts off ("... stakeholders
+            # 3."): the model read the item before as that number's.
+            texts[-1] = _TRAILING_NUMBER.sub("", texts[-1])
+        for si, text in enumerate(texts):
             key = _TRAILING_NUMBER.sub("", text)
             if any(key in other for other in seen):
                 continue
             seen.append(text)
-            # A passage's last sentence may end in the number of an item it cuts off.
-            out.append(Sentence(pi, si, key))
+            out.append(Sentence(pi, si, text))
     return out
 
 
@@ -104,7 +110,8 @@ def choose_sentences(
     sentences: Sequence[Sentence], scores: Sequence[float], budget_words: int
 ) -> set[int]:
     """Indices of the sentences to keep: best first within the budget, with the sentence
-    before any that points back, and always the best sentence of the first passage."""
+    before any that points back and the one after a question, and always the best sentence
+    of the first passage."""
     order = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
     chosen: set[int] = set()
     used = 0
@@ -122,6 +129,16 @@ def choose_sentences(
             and i - 1 not in chosen
         ):
             group.insert(0, i - 1)
+        after = sentences[i + 1] if i + 1 < len(sentences) else None
+        if (
+            after is not None
+            and (after.passage, after.position) == (s.passage, s.position + 1)
+            and s.text.endswith("?")
+            and i + 1 not in chosen
+        ):
+            # A question in a passage ("Interested in collaboration with Health Hub
+            # Utrecht?") is answered by the sentence after it ("Connect with ...").
+            group.append(i + 1)
         cost = sum(sentences[j].words for j in group if j not in chosen)
         if rank > 0 and used + cost > budget_words:
             continue
