@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from askconvergence.answer.citations import ASKS_WHEN, MONTHS, YEAR, counting
 from askconvergence.answer.types import Passage
+from askconvergence.ingest.clean import cut_off_list_number
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -79,8 +80,6 @@ def split_sentences(text: str) -> list[str]:
 
 # A list item's number left at the end of a sentence by the line split ("... principles. 1.").
 _TRAILING_NUMBER = re.compile(r"\s+\d+[.)]$")
-# A list item's number alone on a passage's last line.
-_CUT_OFF_NUMBER = re.compile(r"\n[ \t]*\d{1,2}[.)]\s*$")
 
 
 def unique_sentences(passages: Sequence[Passage]) -> list[Sentence]:
@@ -93,7 +92,7 @@ def unique_sentences(passages: Sequence[Passage]) -> list[Sentence]:
     out = []
     for pi, passage in enumerate(passages):
         texts = split_sentences(passage.text)
-        if texts and _CUT_OFF_NUMBER.search(passage.text):
+        if texts and cut_off_list_number(passage.text):
             # The passage ends on the number of a list item it cuts off ("... stakeholders
             # 3."): the model read the item before as that number's.
             texts[-1] = _TRAILING_NUMBER.sub("", texts[-1])
@@ -104,6 +103,14 @@ def unique_sentences(passages: Sequence[Passage]) -> list[Sentence]:
             seen.append(text)
             out.append(Sentence(pi, si, text))
     return out
+
+
+def _follows(sentences: Sequence[Sentence], first: int, second: int) -> bool:
+    """Whether sentence ``second`` comes right after sentence ``first`` in the same passage."""
+    if first < 0 or second >= len(sentences):
+        return False
+    a, b = sentences[first], sentences[second]
+    return (a.passage, a.position + 1) == (b.passage, b.position)
 
 
 def choose_sentences(
@@ -121,21 +128,9 @@ def choose_sentences(
     for rank, i in enumerate(order):
         group = [i]
         s = sentences[i]
-        before = sentences[i - 1] if i > 0 else None
-        if (
-            before is not None
-            and (before.passage, before.position) == (s.passage, s.position - 1)
-            and _POINTS_BACK.match(s.text)
-            and i - 1 not in chosen
-        ):
+        if _POINTS_BACK.match(s.text) and _follows(sentences, i - 1, i):
             group.insert(0, i - 1)
-        after = sentences[i + 1] if i + 1 < len(sentences) else None
-        if (
-            after is not None
-            and (after.passage, after.position) == (s.passage, s.position + 1)
-            and s.text.endswith("?")
-            and i + 1 not in chosen
-        ):
+        if s.text.endswith("?") and _follows(sentences, i, i + 1):
             # A question in a passage ("Interested in collaboration with Health Hub
             # Utrecht?") is answered by the sentence after it ("Connect with ...").
             group.append(i + 1)

@@ -51,6 +51,7 @@ from askconvergence.ingest import (
     read_document,
     scan_corpus,
 )
+from askconvergence.ingest.clean import cut_off_list_number
 from askconvergence.settings import Settings
 
 if TYPE_CHECKING:
@@ -197,17 +198,9 @@ def _section(found: list[tuple[int, str]], start: int | None, chunk: str, title:
     return heading
 
 
-# A list item's number alone on the last line before a chunk starts ("...stakeholders\n\n3."):
-# the sentence splitter reads "3." as a sentence and cuts the item from its number.
-_DANGLING_NUMBER = re.compile(r"(?:^|\n)[ \t]*(\d{1,2}[.)])\s*$")
-
-
 def _dangling_number(text: str, start: int | None) -> str:
     """The list number cut off just before ``start`` in ``text``, or ""."""
-    if not start:
-        return ""
-    found = _DANGLING_NUMBER.search(text[max(0, start - 16) : start])
-    return found.group(1) if found else ""
+    return cut_off_list_number(text[max(0, start - 16) : start]) if start else ""
 
 
 def chunk_documents(docs: Iterable[SourceDocument], splitter: Any) -> list[Chunk]:
@@ -226,12 +219,13 @@ def chunk_documents(docs: Iterable[SourceDocument], splitter: Any) -> list[Chunk
     from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
     docs = list(docs)
+    by_id = {d.doc_id: d for d in docs}
     found = {d.doc_id: headings(d.text) for d in docs}
-    texts = {d.doc_id: d.text for d in docs}
     chunks = []
     for node in splitter.get_nodes_from_documents([d.to_llama() for d in docs]):
         doc_id, title = str(node.ref_doc_id), str(node.metadata.get("title", ""))
-        number = _dangling_number(texts.get(doc_id, ""), node.start_char_idx)
+        doc = by_id.get(doc_id)
+        number = _dangling_number(doc.text if doc else "", node.start_char_idx)
         if number:
             node.set_content(f"{number} {node.get_content()}")
         section = _section(found.get(doc_id, []), node.start_char_idx, node.text, title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_text", "is_boilerplate"]
+__all__ = ["clean_text", "cut_off_list_number", "is_boilerplate"]
 
 # Whole lines that are page furniture, not content. Matched case-insensitively against a
 # stripped line, so new documents scraped from similar sites get the same treatment.
@@ -77,3 +77,14 @@ def clean_text(text: str) -> str:
     kept = [line for line in kept if not (line and _is_breadcrumb(line, headings))]
     text = "\n".join(kept)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+# A list item's number alone on the last line ("... stakeholders\n\n3."): the sentence
+# splitter reads "3." as a sentence, so a chunk can end on it and the item start the next.
+_CUT_OFF_NUMBER = re.compile(r"(?:^|\n)[ \t]*(\d{1,2}[.)])\s*$")
+
+
+def cut_off_list_number(text: str) -> str:
+    """The list number alone on the last line of ``text`` ("3."), or ""."""
+    found = _CUT_OFF_NUMBER.search(text)
+    return found.group(1) if found else ""
