@@ -636,6 +636,24 @@ def test_a_loop_of_citation_markers_ends_the_answer(extractive_engine) -> None: 
     assert answer.answer.count("[1]") == 1 and "One-third" in answer.answer
 
 
+def test_an_answer_that_loops_after_a_heading_is_answered_by_a_quote(  # type: ignore[no-untyped-def]
+    extractive_engine, embed_model
+) -> None:
+    class Looping(_StreamingLLM):  # the 1.5B model's t001 answer: a title, then markers
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            text = ""
+            for delta in ["About Health & Technology", *[" [1]"] * 50]:
+                text += delta
+                yield CompletionResponse(text=text, delta=delta)
+
+    engine = _as_served(extractive_engine, embed_model, Looping())
+    answer = engine.ask("Roughly what share of Dutch working people live with a chronic illness?")
+    assert answer.grounded, answer.answer
+    assert "About Health" not in answer.answer
+    assert answer.answer.startswith("The documents say: “One-third of the Dutch working population")
+    assert "One-third" in answer.citations[0].text
+
+
 _PANCREAS = (
     "The artificial pancreas was developed by the Twente-based Inreda Diabetic. Some 100,000 "
     "people in the Netherlands have type 1 diabetes. Currently, more than a hundred patients "
@@ -1091,6 +1109,65 @@ def test_a_dutch_question_answered_in_english_is_answered_in_dutch(
     assert "Healthy Heart" in answer.citations[0].text
 
 
+def test_a_dutch_translation_that_drops_the_answer_keeps_the_english(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    class Lossy(_StreamingLLM):  # the 1.5B model's t028 answer, then its Dutch on request
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            n = _marker_of("Healthy Heart", prompt)
+            text = f"Health Hub Utrecht is in the region of Utrecht (also known as the Healthy Heart of Holland). [{n}]"  # noqa: E501
+            yield CompletionResponse(text=text, delta=text)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            n = _marker_of("Healthy Heart", prompt)
+            text = f"Health Hub Utrecht is een innovatie-ecosysteem in de regio Utrecht. [{n}]"
+            return CompletionResponse(text=text)
+
+    engine = _as_served(extractive_engine, embed_model, Lossy())
+    answer = engine.ask("Welke bijnaam heeft de regio Utrecht vanwege de vele zorgorganisaties?")
+    assert answer.grounded, answer.answer
+    assert "Healthy Heart of Holland" in answer.answer, answer.answer
+
+
+def test_lost_names_are_names_a_translation_left_out() -> None:
+    from askconvergence.answer.citations import lost_names
+
+    english = "Utrecht (also known as the Healthy Heart of Holland) has Health Hub Utrecht [1]."
+    dutch = "Health Hub Utrecht is een ecosysteem in de regio Utrecht [1]."
+    assert lost_names(english, dutch) == {"Healthy Heart of Holland"}
+    kept = "Utrecht (het Healthy Heart of Holland) heeft Health Hub [1]."
+    assert lost_names(english, kept) == set()
+    # Translated names keep their words' stems or first letters; one-word names may go.
+    twente = "Flux Robotics is a spin-off of the University of Twente [1]."
+    universiteit = "Flux Robotics is een spin-off van de Universiteit Twente [1]."
+    assert lost_names(twente, universiteit) == set()
+    clinical = "The programmes in Clinical Technology [1]."
+    assert lost_names(clinical, "De opleidingen Klinische Technologie [1].") == set()
+    embassy = "Connect with the Embassy [2]."
+    assert lost_names(embassy, "Neem contact op met de ambassade [2].") == set()
+    # A name the question holds is no answer of the reply's.
+    asked = "Wat is Health Hub Utrecht?"
+    network = "Health Hub Utrecht is a network [1]."
+    assert lost_names(network, "Het is een netwerk [1].", asked) == set()
+
+
+def test_a_nickname_is_asked_for_as_a_name_with_the_passages_wording() -> None:
+    from askconvergence.answer.prompts import user_prompt, with_wording
+
+    assert with_wording("By what nickname is the Utrecht region also known?") == (
+        "By what name is the Utrecht region also known? (also known as)"
+    )
+    assert with_wording("Welke bijnaam heeft de regio Utrecht?") == (
+        "Welke naam heeft de regio Utrecht? (also known as)"
+    )
+    assert with_wording("By what other name is Utrecht known?").endswith("(also known as)")
+    assert with_wording("Who is the director of Health Valley?") == (
+        "Who is the director of Health Valley?"
+    )
+    prompt = user_prompt("What nickname does Utrecht have?", [_p(1, "Utrecht.")], "en")
+    assert "Question: What name does Utrecht have? (also known as)\n" in prompt
+
+
 def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
@@ -1220,6 +1297,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout5",
         "heldout6",
         "heldout7",
+        "heldout8",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:

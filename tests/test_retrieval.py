@@ -58,3 +58,23 @@ def test_candidates_are_re_ranked_by_their_best_sentence(built_settings, embed_m
     )
     plain = make_retriever(index, embed_model, off, sentences=sentences)
     assert [_norm(r.node.get_content()) for r in plain.retrieve(question)] == fused
+
+
+def test_the_decline_gate_turns_away_far_off_questions_and_lets_short_dutch_ones_through(  # type: ignore[no-untyped-def]
+    built_settings, embed_model
+) -> None:
+    """A short Dutch follow-up rewrite scores lower than its English twin with the e5 embedder
+    ("Wie heeft DORA ontwikkeld?" about 0.80); the gate is below it, and above questions the
+    corpus has nothing near."""
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import decline_score, make_retriever
+
+    retriever = make_retriever(PassageIndex(built_settings), embed_model, built_settings)
+
+    def best(question: str) -> float:
+        return max(float(r.score or 0.0) for r in retriever.retrieve(question))
+
+    gate = decline_score(built_settings)
+    for question in ("Wie heeft DORA ontwikkeld?", "Welke organisaties hebben DORA ontwikkeld?"):
+        assert best(question) > gate + 0.01, question
+    assert best("Who painted the Mona Lisa?") < gate - 0.01

@@ -277,9 +277,11 @@ class HybridRetriever(BaseRetriever):
 
 
 # Best cosine similarity below which a question is taken as off-topic, per embedder. Measured on
-# our question sets: multilingual-e5-small scores every text 0.75-0.95 (answerable questions'
-# best passage >= 0.82, off-topic ones 0.78-0.85), MiniLM spreads wider.
-_DECLINE_SCORES = {"multilingual-e5-small": 0.80}
+# our question sets (eval/*.jsonl): multilingual-e5-small scores every text 0.75-0.95; every
+# set question's best passage scores >= 0.80, but a short Dutch follow-up rewrite ("Wie heeft
+# DORA ontwikkeld?") 0.798, and off-topic questions 0.78-0.83 ("capital of France" 0.779). So
+# the gate only turns away the far-off ones; the model declines the rest. MiniLM spreads wider.
+_DECLINE_SCORES = {"multilingual-e5-small": 0.78}
 _DEFAULT_DECLINE_SCORE = 0.30
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from askconvergence.answer.types import Passage
 
 __all__ = [
+    "lost_names",
     "ASKS_WHEN",
     "MONTHS",
     "NUMBER_WORDS",
@@ -1352,6 +1353,22 @@ def announces(text: str, question: str = "") -> bool:
         return False
     sentences = split_answer(_MARKER.sub("", text))
     return bool(sentences) and all(_ANNOUNCES.search(s) for s in sentences)
+
+
+def lost_names(answer: str, rewritten: str, question: str = "") -> set[str]:
+    """The names of two words or more in ``answer`` (not the question's) of which ``rewritten``
+    kept fewer than half the words: a translation that leaves out "the Healthy Heart of Holland"
+    no longer answers. A word counts as kept when its stem or first five letters are there
+    ("University" in "Universiteit"); one-word names ("Embassy" -> "ambassade") may be
+    translated."""
+    stems, prefixes = _passage_keys(rewritten)
+    lost = set()
+    for name in _new_names(answer, question):
+        words = [w for w in _WORD.findall(_fold(name)) if len(w) > 3 and w not in _COMMON_NAMES]
+        kept = sum(_found(w, stems, prefixes) for w in words)
+        if len(words) >= 2 and 2 * kept < len(words):
+            lost.add(name)
+    return lost
 
 
 def _new_names(text: str, question: str) -> list[str]:

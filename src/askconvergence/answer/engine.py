@@ -21,6 +21,7 @@ from askconvergence.answer.citations import (
     invented_items,
     invented_names,
     invented_numbers,
+    lost_names,
     miscounted,
     misplaced_numbers,
     misses_quantity,
@@ -239,7 +240,7 @@ class Engine:
         if self.llm is None:
             raw = extract_answer(query, passages)
             yield Event("token", raw)
-            confirmed, leaning = True, 0.0
+            confirmed, leaning, ran_away = True, 0.0, False
         else:
             if self.excerpts is not None:
                 given = self.excerpts.select(query, passages, bundle.embedding)
@@ -249,6 +250,7 @@ class Engine:
                 yield from (Event("queued", n) for n in ticket.positions())
                 raw = ""
                 held = True  # hold text back while it could still be the decline token
+                ran_away = False  # the model looped on citation markers
                 odds: dict[str, float] = {}
                 deltas = self._generate(query, given, language, odds)
                 for delta in deltas:
@@ -267,7 +269,7 @@ class Engine:
                     trimmed = _trim_runaway(raw)
                     if trimmed is not None:
                         log.info("Stopping a run of repeated citation markers")
-                        raw = trimmed
+                        raw, ran_away = trimmed, True
                         break
                 deltas.close()  # stops generation at once when declined or looping
                 leaning = sum(odds.values())  # how likely the model was to decline at once
@@ -280,6 +282,16 @@ class Engine:
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
             return
+        if ran_away:
+            # What a model wrote before looping on markers is seldom the answer ("About Health
+            # & Technology [1] [1] [1] ..."): the sentence that answers is quoted instead.
+            quoted = quote_answer(raw, given, query, language, min_overlap=0.3)
+            if (
+                quoted
+                and not self._objection(quoted, given, query, language, 0.0, True, passages)[0]
+            ):
+                log.info("The answer looped; quoting the passage instead: %r", quoted)
+                raw = quoted
         objection, at_fault = self._objection(
             raw, given, query, language, leaning, confirmed, passages
         )
@@ -544,6 +556,10 @@ class Engine:
         with self.queue.join():
             reply = (self.llm.chat(messages, max_tokens=200).message.content or "").strip()
         if written_in_english(reply) or not cited_numbers(reply):
+            return ""
+        lost = lost_names(raw, reply, question)
+        if lost:
+            log.info("The Dutch answer %r left out %s", reply, sorted(lost))
             return ""
         return reply
 

@@ -5,6 +5,7 @@ The system prompt never changes, so llama.cpp reuses its cache for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from askconvergence.answer.types import Passage
@@ -54,6 +55,22 @@ def format_passages(passages: Sequence[Passage]) -> str:
     return "\n\n".join(f"[{p.n}] ({p.title})\n{p.text.strip()}" for p in passages)
 
 
+# A question's word for what the passages word otherwise: the small model declines "By what
+# nickname is the Utrecht region known?" over "the region of Utrecht (also known as the Healthy
+# Heart of Holland)", even when told the wording, and answers "By what name ...".
+_NICKNAME = re.compile(r"\b(?:nick ?(names?)|bij(naam|namen))\b", re.IGNORECASE)
+_OTHER_NAME = re.compile(r"\b(?:(?:an)?other names?|andere na(?:a|m)m(?:en)?)\b", re.IGNORECASE)
+
+
+def with_wording(question: str) -> str:
+    """The question as the model reads it: a nickname asked for as a name, with the passages'
+    wording of one ("also known as") added in brackets."""
+    if not (_NICKNAME.search(question) or _OTHER_NAME.search(question)):
+        return question
+    plain = _NICKNAME.sub(lambda m: m.group(1) or m.group(2), question)
+    return f"{plain} (also known as)"
+
+
 def user_prompt(
     question: str, passages: Sequence[Passage], language: str, reply_in: str | None = None
 ) -> str:
@@ -64,7 +81,7 @@ def user_prompt(
     note = "The passages may be in English; the question is in Dutch.\n" if language == "nl" else ""
     return (
         f"Passages:\n\n{format_passages(passages)}\n\n"
-        f"{note}Question: {question}\n"
+        f"{note}Question: {with_wording(question)}\n"
         f"Answer in {lang}, ending each sentence with its passage number like [1]."
     )
 
