@@ -170,3 +170,21 @@ def test_sentences_embedded_ahead_are_not_embedded_again(built_settings, embed_m
     given = selector.select(question, _passages(built_settings, embed_model, question))
     assert any("neighborhood focused prevention" in p.text for p in given)
     assert calls == [0]  # the question needed no sentence embedded
+
+
+def test_a_numbered_list_item_brings_the_next_one_from_the_passage_after() -> None:
+    sentences = [
+        Sentence(0, 0, "Our convergence approach is built on three key defining principles."),
+        Sentence(0, 1, "1. A holistic and life course approach to health and healthcare"),
+        Sentence(0, 2, "2. Integrative approach to health and healthcare innovation"),
+        Sentence(1, 0, "3. Responsible innovation Take into account the end-user perspective."),
+        Sentence(2, 0, "We strive for life-long health, from pre-birth to end of life."),
+    ]
+    # The chunker cut the list after its second item: the third opens the next passage, and
+    # comes with the second although the budget has no room for it.
+    scores = [3.0, 2.0, 1.0, -1.0, 0.5]
+    assert choose_sentences(sentences, scores, budget_words=40) == {0, 1, 2, 3, 4}
+    # Only within a quarter of the budget over it (10 words of 40, not of 30) ...
+    assert choose_sentences(sentences, scores, budget_words=30) == {0, 1, 2}
+    # ... and never an item before the one chosen.
+    assert choose_sentences(sentences, [-1.0, -2.0, -2.0, 3.0, 2.0], budget_words=22) == {0, 3}

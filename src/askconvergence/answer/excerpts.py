@@ -141,7 +141,48 @@ def choose_sentences(
         used += cost
         if used >= budget_words:
             break
+    _continue_lists(sentences, chosen, budget_words // 4)
     return chosen
+
+
+# A numbered list item's number at the start of a sentence ("2. Integrative approach ...").
+_LIST_ITEM = re.compile(r"^(\d{1,2})[.)]\s")
+
+
+def _continue_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words: int) -> None:
+    """Add to ``chosen`` the next item of each numbered list item in it, within
+    ``extra_words`` over the budget: "1. A holistic ..." and "2. Integrative ..." without
+    "3. Responsible innovation" read as a list of two, and the model made up a third. The
+    next item is later in the same passage or opens another (the chunker splits lists)."""
+    todo = sorted(chosen)
+    while todo:
+        i = todo.pop(0)
+        number = _item_number(sentences[i].text)
+        if number is None:
+            continue
+        at = sentences[i]
+        j = next(
+            (
+                j
+                for j, s in enumerate(sentences)
+                if _item_number(s.text) == number + 1
+                and (
+                    (s.passage == at.passage and s.position > at.position)
+                    or (s.passage != at.passage and s.position == 0)
+                )
+            ),
+            None,
+        )
+        if j is None or j in chosen or sentences[j].words > extra_words:
+            continue
+        chosen.add(j)
+        extra_words -= sentences[j].words
+        todo.append(j)
+
+
+def _item_number(text: str) -> int | None:
+    item = _LIST_ITEM.match(text)
+    return int(item.group(1)) if item else None
 
 
 # A "when" question is answered by a sentence with a year or a month in it.
