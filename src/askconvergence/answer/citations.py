@@ -16,7 +16,6 @@ from functools import lru_cache
 from askconvergence.answer.types import Passage
 
 __all__ = [
-    "lost_names",
     "ASKS_WHEN",
     "MONTHS",
     "NUMBER_WORDS",
@@ -35,6 +34,7 @@ __all__ = [
     "invented_items",
     "invented_names",
     "invented_numbers",
+    "lost_names",
     "misplaced_numbers",
     "misses_quantity",
     "names_no_city",

@@ -286,10 +286,7 @@ class Engine:
             # What a model wrote before looping on markers is seldom the answer ("About Health
             # & Technology [1] [1] [1] ..."): the sentence that answers is quoted instead.
             quoted = quote_answer(raw, given, query, language, min_overlap=0.3)
-            if (
-                quoted
-                and not self._objection(quoted, given, query, language, 0.0, True, passages)[0]
-            ):
+            if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("The answer looped; quoting the passage instead: %r", quoted)
                 raw = quoted
         objection, at_fault = self._objection(
@@ -318,27 +315,21 @@ class Engine:
             if (
                 again.strip()
                 and not reads_as_decline(again)
-                and not self._objection(again, given, query, language, 0.0, True, passages)[0]
+                and self._passes(again, given, query, language, passages)
             ):
                 raw, objection = again, ""
         elif objection and announces(raw, query):
             # "X explains why ...": what X explains is the passage's next sentence, which the
             # excerpts may have left out; the whole passages are what the quote is checked on.
             quoted = quote_following(raw, passages, language)
-            if (
-                quoted
-                and not self._objection(quoted, passages, query, language, 0.0, True, passages)[0]
-            ):
+            if quoted and self._passes(quoted, passages, query, language, passages):
                 log.info("%s; quoting what follows it: %r", objection, quoted)
                 raw, objection, given = quoted, "", passages
         elif objection and echoes_question(raw, query):
             # "Erasmus MC has an intensive partnership with Erasmus MC [3]": the model read
             # the passages but only restated the question; quote the sentence that answers.
             quoted = quote_answer(raw, given, query, language)
-            if (
-                quoted
-                and not self._objection(quoted, given, query, language, 0.0, True, passages)[0]
-            ):
+            if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection = quoted, ""
         reply_in = language
@@ -352,7 +343,7 @@ class Engine:
             if (
                 english.strip()
                 and not reads_as_decline(english)
-                and not self._objection(english, given, query, "en", 0.0, True, passages)[0]
+                and self._passes(english, given, query, "en", passages)
             ):
                 raw, objection, reply_in = english, "", "en"
         if objection:
@@ -366,7 +357,7 @@ class Engine:
         ):
             # The small model sometimes answers a Dutch question in the passages' English.
             dutch = self._translated(query, given, language, raw, reply_in)
-            if dutch and not self._objection(dutch, given, query, language, 0.0, True, passages)[0]:
+            if dutch and self._passes(dutch, given, query, language, passages):
                 log.info("Answered in English; in Dutch: %r", dutch)
                 raw = dutch
         text, cited, _, _ = self._grounding(raw, given, language, query)
@@ -461,6 +452,14 @@ class Engine:
         if not confirmed:
             return f"the model did not confirm its answer {raw!r}", set()
         return "", set()
+
+    def _passes(
+        self, text: str, given: list[Passage], question: str, language: str, context: list[Passage]
+    ) -> bool:
+        """Whether a replacement answer (a quote, a second try, a translation) passes every
+        check of a first answer, with no decline odds and no verification turn to hold
+        against it."""
+        return not self._objection(text, given, question, language, 0.0, True, context)[0]
 
     def _misread(self, raw: str, given: list[Passage], question: str) -> bool:
         """Whether a Dutch answer reads as the small model misreading the Dutch question (not

@@ -156,28 +156,26 @@ def _continue_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words
     next item is later in the same passage or opens another (the chunker splits lists)."""
     todo = sorted(chosen)
     while todo:
-        i = todo.pop(0)
-        number = _item_number(sentences[i].text)
-        if number is None:
-            continue
-        at = sentences[i]
-        j = next(
-            (
-                j
-                for j, s in enumerate(sentences)
-                if _item_number(s.text) == number + 1
-                and (
-                    (s.passage == at.passage and s.position > at.position)
-                    or (s.passage != at.passage and s.position == 0)
-                )
-            ),
-            None,
-        )
+        j = _next_item(sentences, todo.pop(0))
         if j is None or j in chosen or sentences[j].words > extra_words:
             continue
         chosen.add(j)
         extra_words -= sentences[j].words
         todo.append(j)
+
+
+def _next_item(sentences: Sequence[Sentence], i: int) -> int | None:
+    """The sentence holding the list item after sentence ``i``'s, if ``i`` is a numbered item:
+    later in the same passage, or at the start of another."""
+    number = _item_number(sentences[i].text)
+    if number is None:
+        return None
+    at = sentences[i]
+    for j, s in enumerate(sentences):
+        after = s.position > at.position if s.passage == at.passage else s.position == 0
+        if after and _item_number(s.text) == number + 1:
+            return j
+    return None
 
 
 def _item_number(text: str) -> int | None:
