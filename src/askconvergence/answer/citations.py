@@ -34,6 +34,7 @@ __all__ = [
     "invented_items",
     "invented_names",
     "invented_numbers",
+    "list_after_lead",
     "lost_names",
     "misplaced_numbers",
     "misses_quantity",
@@ -162,10 +163,14 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     return found / len(words)
 
 
+_MARKER_COMMA = re.compile(r"(?<=\])\s*,\s*(?=\[\d)")
+
+
 def _split(text: str) -> list[tuple[str, str]]:
     """Sentences with their markers, each with the separator that followed it."""
     parts: list[tuple[str, str]] = []
     last = 0
+    text = _MARKER_COMMA.sub(" ", text)  # "[1], [2], [3]" is "[1] [2] [3]"
     for match in _SENTENCE_END.finditer(text):
         sep = "\n" if "\n" in match.group(0) else " "
         parts.append((text[last : match.start()] + (match.group(1) or ""), sep))
@@ -1001,11 +1006,13 @@ def check_citations(
 
 
 # One name of a list: capitalised words, joined by lower-case name words ("University of
-# Twente", "Leiden University Medical Center"), but not by "and"/"en", which join the list.
-_ITEM = r"[A-ZÀ-Ý][\w&'’-]*(?:\s+(?:(?:of|for|the|van|der|den|de|voor)\s+)*[A-ZÀ-Ý][\w&'’-]*)*"
+# Twente", "Leiden University Medical Center") or "&" ("Health & High Tech Region Nijmegen"),
+# but not by "and"/"en", which join the list.
+_ITEM = r"[A-ZÀ-Ý][\w&'’-]*(?:\s+(?:(?:of|for|the|van|der|den|de|voor|&)\s+)*[A-ZÀ-Ý][\w&'’-]*)*"
 # "TU Delft, Erasmus University Rotterdam and Erasmus MC": two names or more.
 _LIST = re.compile(rf"{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?\s+(?:and|en)\s+{_ITEM}")
 _LIST_SPLIT = r"\s*,\s*(?:(?:and|en)\s+)?|\s+(?:and|en)\s+"
+_NAME_TAIL = re.compile(r"(?:\s+[A-ZÀ-Ý][\w'’-]*)*")
 # "Which universities ...", "Welke instellingen ...", "Which two institutions ...".
 _ASKS_WHICH = re.compile(
     r"\b(?:which|what|welke)\s+(?:other\s+|andere\s+)?"
@@ -1025,10 +1032,15 @@ def asks_for_several(question: str) -> bool:
         return False
     if match.group(1):
         return True
-    if match.group(2)[:1].isupper():  # a name: "Which Leiden University faculty"
-        return False
-    noun = match.group(2).lower()
-    if _ADJECTIVE.search(noun) and match.group(3):
+    noun = match.group(2)
+    if noun[:1].isupper():
+        # A name before the noun: "Which MedTech ecosystems" asks for ecosystems; "Which
+        # Leiden University faculty" names a university.
+        if not match.group(3) or match.group(3)[:1].isupper():
+            return False
+        noun = match.group(3)
+    noun = noun.lower()
+    if _ADJECTIVE.search(noun) and match.group(3) and noun != match.group(3).lower():
         noun = match.group(3).lower()
     if noun in _AUXILIARIES or noun in ("is", "was", "this", "its"):  # "What does ... ?"
         return False
@@ -1083,6 +1095,9 @@ def complete_list(answer: str, passages: Sequence[Passage], question: str, langu
                         continue
                     spans = [m for m in (_named(m.group(0), answer.lower()) for m in named) if m]
                     start, end = min(m.start() for m in spans), max(m.end() for m in spans)
+                    # The whole name the answer gave: "Health Valley Netherlands", not a list
+                    # ending in "... Region Nijmegen Netherlands".
+                    end += len(_NAME_TAIL.match(answer, end).group(0))  # type: ignore[union-attr]
                     joiner = " en " if language == "nl" else " and "
                     listing = ", ".join(items[:-1]) + joiner + items[-1]
                     rank = (shared, len(items))
@@ -1133,6 +1148,85 @@ def _list_items(listing: str) -> list[str]:
     from askconvergence.retrieve import content_terms
 
     return [i for i in re.split(_LIST_SPLIT, listing) if content_terms(i)]
+
+
+# A line of a list in a passage: "1. A holistic and life course approach ..." or "- Life-long
+# health, from pre-birth to end of life" (bullets are "-" by the time text is indexed).
+_ITEM_LINE = re.compile(r"^(?:(\d{1,2})[.)]|[-•*])\s+(\S.*)$")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _items_after(lines: list[str], lead: int, passages: Sequence[Passage]) -> list[tuple[str, str]]:
+    """The items of the list that line ``lead`` introduces, each with the chunk holding it: the
+    bullets right under it, or its numbered items however far apart (a description under each)
+    and in whichever passage (the chunker splits long lists)."""
+    first = next((_ITEM_LINE.match(line) for line in lines[lead + 1 : lead + 2]), None)
+    if first is None and not re.fullmatch(r"\d{1,2}[.)]", " ".join(lines[lead + 1 : lead + 2])):
+        return []
+    if first is not None and first.group(1) is None:  # bullets: the run of them
+        items = []
+        for line in lines[lead + 1 :]:
+            bullet = _ITEM_LINE.match(line)
+            if bullet is None or bullet.group(1) is not None:
+                break
+            items.append(bullet.group(2))
+        return [(item, "") for item in items]
+    numbered: list[tuple[str, str]] = []
+    here = [(line, "") for line in lines[lead + 1 :]]
+    elsewhere = [(line, p.chunk_id) for p in passages for line in _lines(p.text)]
+    while True:
+        want = str(len(numbered) + 1)
+        found = next(
+            (
+                (m.group(2), where)
+                for line, where in here + elsewhere
+                if (m := _ITEM_LINE.match(line)) and m.group(1) == want
+            ),
+            None,
+        )
+        if found is None:
+            return numbered
+        numbered.append(found)
+
+
+def list_after_lead(
+    answer: str, given: Sequence[Passage], passages: Sequence[Passage], question: str
+) -> str:
+    """The answer with the list it only announced: asked "What principles is the convergence
+    approach based on?", the small model answers "The convergence approach is based on three
+    key defining principles [1]", the line that opens the list, with the list in front of it.
+
+    When the question asks for several things and the answer is one sentence copied from a
+    line that opens a list (bullets under it, or numbered items), the items are added, each
+    cited with the passage the model was given that holds it. ``passages`` are the whole
+    passages (their lines); ``given`` what the model read, whose numbers the markers use.
+    """
+    claims = split_answer(answer)
+    if len(claims) != 1 or not asks_for_several(question):
+        return answer
+    body = _MARKER.sub("", claims[0]).strip()
+    if _list_names(body):
+        return answer
+    marker = {p.chunk_id: p.n for p in given}
+    for passage in passages:
+        lines = _lines(passage.text)
+        for lead, line in enumerate(lines):
+            if _ITEM_LINE.match(line) or support(body, line) < 0.6:
+                continue
+            items = [
+                (item, marker.get(where or passage.chunk_id))
+                for item, where in _items_after(lines, lead, passages)
+            ]
+            if len(items) < 2 or any(n is None for _, n in items):
+                continue
+            if any(overlap(item, body) >= 0.5 for item, _ in items):
+                return answer  # the answer gives items already
+            listing = "\n".join(f"- {item} [{n}]" for item, n in items)
+            return f"{answer.rstrip()}\n{listing}"
+    return answer
 
 
 def _list_names(text: str) -> list[str]:

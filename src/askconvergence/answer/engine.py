@@ -21,6 +21,7 @@ from askconvergence.answer.citations import (
     invented_items,
     invented_names,
     invented_numbers,
+    list_after_lead,
     lost_names,
     miscounted,
     misplaced_numbers,
@@ -360,6 +361,10 @@ class Engine:
             if dutch and self._passes(dutch, given, query, language, passages):
                 log.info("Answered in English; in Dutch: %r", dutch)
                 raw = dutch
+        listed = list_after_lead(raw, given, passages, query)
+        if listed != raw:
+            log.info("The answer announced a list; adding its items: %r", listed)
+            raw = listed
         text, cited, _, _ = self._grounding(raw, given, language, query)
         text = fractions_as_written(text, cited, language)
         text = qualified_as_written(text, given, language)  # the model may cite another

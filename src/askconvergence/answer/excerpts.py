@@ -141,8 +141,45 @@ def choose_sentences(
         used += cost
         if used >= budget_words:
             break
-    _continue_lists(sentences, chosen, budget_words // 4)
+    extra = _bring_lists(sentences, chosen, budget_words // 4)
+    _continue_lists(sentences, chosen, extra)
     return chosen
+
+
+# A sentence that opens a list ("We strive for: - Life-long health ...", short leads are
+# joined to their first item) and a bulleted item ("- Socio-economic equality ...").
+_LEAD = re.compile(r":(?:\s+-\s|\s*$)")
+_BULLET = re.compile(r"^-\s")
+
+
+def _bring_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words: int) -> int:
+    """Add to ``chosen`` the list a chosen sentence leads into, within ``extra_words`` over
+    the budget, and return the words left: the sentence before "We strive for: - Life-long
+    health ..." states the mission, and without the list the model answered a "what do they
+    strive for" question with the mission. A list opened by a lead brings its bullets; a
+    numbered list its first item (the items after it follow, see _continue_lists)."""
+    for i in sorted(chosen):
+        if _BULLET.match(sentences[i].text) or _item_number(sentences[i].text) is not None:
+            continue
+        nxt = i + 1 if _follows(sentences, i, i + 1) else None
+        if not _LEAD.search(sentences[i].text):
+            if nxt is None or not (
+                _LEAD.search(sentences[nxt].text) or _item_number(sentences[nxt].text) == 1
+            ):
+                continue
+            if nxt not in chosen and sentences[nxt].words <= extra_words:
+                chosen.add(nxt)
+                extra_words -= sentences[nxt].words
+            i = nxt
+        j = i + 1
+        while _follows(sentences, j - 1, j) and _BULLET.match(sentences[j].text):
+            if j not in chosen:
+                if sentences[j].words > extra_words:
+                    break
+                chosen.add(j)
+                extra_words -= sentences[j].words
+            j += 1
+    return extra_words
 
 
 # A numbered list item's number at the start of a sentence ("2. Integrative approach ...").

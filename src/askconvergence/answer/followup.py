@@ -76,6 +76,18 @@ def _subject(question: str) -> str:
     return " ".join(words)
 
 
+def _last_subject(history: Sequence[Turn]) -> str:
+    """The subject of the conversation: that of the last user turn naming something (a
+    capitalised word after its first), or else of the last user turn. After "Wat is Health Hub
+    Utrecht?" and "Met hoeveel partners werken ze samen?", it is Health Hub Utrecht."""
+    turns = _user_turns(history)
+    for turn in reversed(turns):
+        subject = _subject(turn)
+        if any(w[0].isupper() for w in _WORD.findall(turn)[1:]) and subject:
+            return subject
+    return _subject(turns[-1]) if turns else ""
+
+
 def _shares_a_word(a: str, b: str) -> bool:
     words_b = {w.casefold() for w in _WORD.findall(b) if len(w) > 2}
     return any(w.casefold() in words_b for w in _WORD.findall(a) if len(w) > 2)
@@ -100,8 +112,7 @@ def heuristic_rewrite(question: str, history: Sequence[Turn]) -> str:
     """A search query for a follow-up without an LLM: the question plus the earlier subject."""
     if not is_follow_up(question, history):
         return question
-    previous = _user_turns(history)[-1]
-    subject = _subject(previous)
+    subject = _last_subject(history)
     return f"{question} ({subject})" if subject else question
 
 
@@ -152,7 +163,7 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
     # A rewrite that names nothing from the earlier question or answer did not resolve the
     # reference (the small model sometimes guesses another subject): keep the earlier subject.
     # A name from the last answer resolves it too ("that person" → "Jelle van der Weijde").
-    subject = _subject(_user_turns(history)[-1])
+    subject = _last_subject(history)
     if subject and not (
         _shares_a_word(rewritten, subject) or _names_from_answer(rewritten, question, history)
     ):
