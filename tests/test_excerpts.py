@@ -84,6 +84,25 @@ def test_choose_sentences_keeps_the_budget_and_the_sentence_pointed_back_to() ->
     assert choose_sentences(sentences, [0.5, 0.2, 3.0, 2.0], budget_words=5) == {0}
 
 
+def test_a_chosen_sentence_brings_the_list_it_leads_into() -> None:
+    long = " ".join(["Another passage about something else entirely."] * 14)  # 84 words
+    sentences = [
+        Sentence(0, 0, "They are on a mission to shape the future of health(care) for all."),
+        Sentence(0, 1, "We strive for: - Life-long health, from pre-birth to end of life"),
+        Sentence(0, 2, "- Socio-economic equality in health(care)"),
+        Sentence(0, 3, "- Prevention and early diagnostics to maintain health"),
+        Sentence(0, 4, "We believe that our mission needs Convergence of many domains."),
+        Sentence(1, 0, long),
+    ]
+    scores = [3.0, 0.1, 0.1, 0.1, 0.2, 1.0]
+    # The budget holds the mission and the long sentence; the list the mission leads into
+    # comes along (lead and bullets, 24 words), within a quarter of the budget over it, and
+    # the sentence after the list does not.
+    assert choose_sentences(sentences, scores, budget_words=100) == {0, 1, 2, 3, 5}
+    # A chosen bullet brings no lead or other bullets.
+    assert choose_sentences(sentences, [0.1, 0.1, 3.0, 0.1, 0.2, 1.0], budget_words=6) == {2}
+
+
 def test_a_question_in_a_passage_brings_the_sentence_that_answers_it() -> None:
     sentences = [
         Sentence(0, 0, "Health Hub Utrecht wants to work with cities and regions in Europe."),

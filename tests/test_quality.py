@@ -150,6 +150,18 @@ def test_follow_up_detection() -> None:
     assert not is_follow_up("Which companies are based at the Kennispark campus?", history)
 
 
+def test_a_follow_up_keeps_the_subject_of_the_last_turn_that_named_one() -> None:
+    history = [
+        Turn("user", "Wat is Health Hub Utrecht?"),
+        Turn("assistant", "Health Hub Utrecht is een netwerk [1]."),
+        Turn("user", "Met hoeveel partners werken ze samen?"),
+        Turn("assistant", "Met meer dan 30 partners [1]."),
+    ]
+    assert heuristic_rewrite("En wat willen ze in 2030 bereikt hebben?", history) == (
+        "En wat willen ze in 2030 bereikt hebben? (Health Hub Utrecht)"
+    )
+
+
 def test_heuristic_rewrite_carries_the_earlier_subject() -> None:
     history = [Turn("user", "What is Micronit?"), Turn("assistant", "A chip maker [1].")]
     query = heuristic_rewrite("Where is it based?", history)
@@ -800,6 +812,84 @@ def test_a_list_the_answer_cut_short_is_given_whole() -> None:
     assert complete_list("Erasmus MC [1].", [joined], one, "en") == "Erasmus MC [1]."
 
 
+def test_a_list_of_names_with_an_ampersand_is_given_whole_after_a_name_before_the_noun() -> None:
+    from askconvergence.answer.citations import asks_for_several, complete_list
+
+    three = _p(
+        1,
+        "The three MedTech ecosystems in the region – MedTech Twente, Health Valley, and "
+        "Health & High Tech Region Nijmegen – reinforce each other.",
+    )
+    asked = "Which MedTech ecosystems are active in the east of the Netherlands?"
+    assert asks_for_several(asked)  # "MedTech" names, "ecosystems" is what is asked
+    # The answer's own "Health Valley Netherlands" is replaced whole, and "&" joins a name.
+    assert complete_list("Health Valley Netherlands [1].", [three], asked, "en") == (
+        "MedTech Twente, Health Valley and Health & High Tech Region Nijmegen [1]."
+    )
+
+
+def test_an_answer_that_only_announces_a_list_gets_its_items() -> None:
+    from askconvergence.answer.citations import list_after_lead
+
+    lead = Passage(
+        1,
+        "d",
+        "Mission",
+        "Convergence principles\n\nOur convergence approach is built on three "
+        "key defining principles.\n\n1. A holistic and life course approach\n\nIndividual "
+        "health is a state of well-being.\n\n2. Integrative approach\n\nTo innovate from "
+        "bench to bedside.\n\n3.",
+        0.9,
+        chunk_id="a",
+    )
+    rest = Passage(
+        2,
+        "d",
+        "Mission",
+        "3. Responsible innovation\n\nTake into account the end-user perspective.",
+        0.8,
+        chunk_id="b",
+    )
+    asked = "What principles is the convergence approach based on?"
+    said = "The convergence approach is based on three key defining principles [1]."
+    # The items are numbered apart, under descriptions, and the third opens the next chunk.
+    assert list_after_lead(said, [lead, rest], [lead, rest], asked) == (
+        f"{said}\n- A holistic and life course approach [1]\n- Integrative approach [1]"
+        "\n- Responsible innovation [2]"
+    )
+    # Markers follow what the model was given: the same chunk numbered otherwise.
+    given = [replace(rest, n=1), replace(lead, n=2)]
+    assert list_after_lead(said, given, [lead, rest], asked).endswith("Responsible innovation [1]")
+    bullets = Passage(
+        1,
+        "d",
+        "About",
+        "We strive for:\n\n- Life-long health\n- Socio-economic equality\n\n"
+        "Our mission needs Convergence.",
+        0.9,
+        chunk_id="c",
+    )
+    goals = "What goals do they strive for?"
+    assert list_after_lead("We strive for the following [1].", [bullets], [bullets], goals) == (
+        "We strive for the following [1].\n- Life-long health [1]\n- Socio-economic equality [1]"
+    )
+    # Unchanged: an answer that gives the items, a question for one thing, an item the model
+    # was not given, an answer that is not the list's opening line.
+    named = "They strive for life-long health and socio-economic equality [1]."
+    assert list_after_lead(named, [bullets], [bullets], goals) == named
+    one = "What is the first principle of the convergence approach?"
+    assert list_after_lead(said, [lead, rest], [lead, rest], one) == said
+    assert list_after_lead(said, [lead], [lead, rest], asked) == said
+    other = "Convergence integrates knowledge from different domains [1]."
+    assert list_after_lead(other, [lead, rest], [lead, rest], asked) == other
+
+
+def test_commas_between_markers_are_dropped() -> None:
+    assert split_answer("They strive for all. [1], [2], [3]") == [
+        "They strive for all. [1] [2] [3]"
+    ]
+
+
 def test_a_series_of_things_the_answer_cut_short_is_given_as_the_passage_words_it() -> None:
     from askconvergence.answer.citations import asks_for_several, complete_list
 
@@ -1168,6 +1258,21 @@ def test_a_nickname_is_asked_for_as_a_name_with_the_passages_wording() -> None:
     assert "Question: What name does Utrecht have? (also known as)\n" in prompt
 
 
+def test_a_contact_is_asked_for_as_a_person() -> None:
+    from askconvergence.answer.prompts import with_wording
+
+    hint = " (Give the person's name and role.)"
+    for asked in (
+        "Wie kan ik bij de Nederlandse ambassade in Finland benaderen met ideeën?",
+        "Bij wie kan ik terecht op de Nederlandse ambassade in Finland?",
+        "Met wie kan ik contact opnemen bij Health Hub Utrecht?",
+        "Who should I contact about working with Health Hub Utrecht?",
+    ):
+        assert with_wording(asked) == asked + hint
+    for asked in ("Who leads the TechMed Centre?", "What contacts did Health Hub Utrecht renew?"):
+        assert with_wording(asked) == asked
+
+
 def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
@@ -1298,6 +1403,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout6",
         "heldout7",
         "heldout8",
+        "heldout9",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:

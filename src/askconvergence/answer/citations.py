@@ -96,9 +96,11 @@ def clean_markers(text: str, valid: set[int]) -> str:
     return _tidy(_MARKER.sub(fix, text))
 
 
-def overlap(a: str, b: str) -> float:
-    """Share of ``a``'s content words (4+ letters) that also occur in ``b``."""
+def overlap(a: str, b: str, leave_out: str = "") -> float:
+    """Share of ``a``'s content words (4+ letters, not in ``leave_out``) that also occur in
+    ``b``."""
     words_a = {w for w in _WORD.findall(a.lower()) if len(w) > 3}
+    words_a -= set(_WORD.findall(leave_out.lower()))
     if not words_a:
         return 0.0
     words_b = set(_WORD.findall(b.lower()))
@@ -1222,8 +1224,10 @@ def list_after_lead(
             ]
             if len(items) < 2 or any(n is None for _, n in items):
                 continue
-            if any(overlap(item, body) >= 0.5 for item, _ in items):
-                return answer  # the answer gives items already
+            # An item's own words (not the opening line's: "approach") in the answer: it
+            # gives the items already.
+            if any(overlap(item, body, leave_out=line) >= 0.5 for item, _ in items):
+                return answer
             listing = "\n".join(f"- {item} [{n}]" for item, n in items)
             return f"{answer.rstrip()}\n{listing}"
     return answer

@@ -62,9 +62,21 @@ _NICKNAME = re.compile(r"\b(?:nick ?(names?)|bij(naam|namen))\b", re.IGNORECASE)
 _OTHER_NAME = re.compile(r"\b(?:(?:an)?other names?|andere na(?:a|m)m(?:en)?)\b", re.IGNORECASE)
 
 
+# "Wie kan ik bij de Nederlandse ambassade in Finland benaderen ...?" over "Connect with the
+# Netherlands Embassy in Finland, Policy Officer for Trade and Innovation, Miina Ojanperä": the
+# small model answered "the embassy", in Dutch and in English, unless told a person is asked.
+_ASKS_CONTACT = re.compile(
+    r"\b(?:who|whom|wie)\b.*\b(?:contact|get\s+in\s+touch|reach|approach|talk\s+to|speak\s+to|"
+    r"benader\w*|contacte\w*|terecht|wenden|aanspreken|spreken|bellen|mailen)\b",
+    re.IGNORECASE,
+)
+
+
 def with_wording(question: str) -> str:
     """The question as the model reads it: a nickname asked for as a name, with the passages'
-    wording of one ("also known as") added in brackets."""
+    wording of one ("also known as") added in brackets; a contact asked for as a person."""
+    if _ASKS_CONTACT.search(question):
+        return f"{question} (Give the person's name and role.)"
     if not (_NICKNAME.search(question) or _OTHER_NAME.search(question)):
         return question
     plain = _NICKNAME.sub(lambda m: m.group(1) or m.group(2), question)
