@@ -1311,6 +1311,37 @@ def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_
     assert "engineering" in answer.citations[0].text
 
 
+def test_a_dutch_question_misread_in_both_languages_is_answered_by_a_quote_in_dutch(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    streamed: list[str] = []
+
+    class Misreading(_StreamingLLM):  # the 1.5B model's u029 answers: a university, twice
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            streamed.append(prompt)
+            n = _marker_of("intensive partnership", prompt)
+            if "Answer in English" in prompt:
+                text = f"Erasmus MC has an intensive partnership with TU Delft. [{n}]"
+            else:
+                text = f"Erasmus MC heeft een intensieve samenwerking met TU Delft. [{n}]"
+            yield CompletionResponse(text=text, delta=text)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            # Asked to write the quote in Dutch.
+            n = _marker_of("intensive partnership", prompt)
+            said = "Er is al een intensieve samenwerking tussen Erasmus MC en het LUMC."
+            return CompletionResponse(text=f"{said} [{n}]")
+
+    engine = _as_served(extractive_engine, embed_model, Misreading())
+    answer = engine.ask(
+        "Met welk universitair medisch centrum heeft Erasmus MC al een intensieve samenwerking?"
+    )
+    assert len(streamed) >= 2  # the first answer, then another try
+    assert answer.grounded, answer.answer
+    assert "LUMC" in answer.answer and "TU Delft" not in answer.answer
+    assert "Leiden University Medical Center (LUMC)" in answer.citations[0].text
+
+
 def test_a_dutch_answer_of_another_kind_than_asked_is_asked_for_in_english(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]

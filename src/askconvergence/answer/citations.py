@@ -232,9 +232,12 @@ def _without_days(text: str) -> str:
 
 
 # Verbs that carry a question, not its subject ("How many partners does it have?").
+# Words an answer says nothing with: auxiliaries, "its", and "yes" ("Yes, there is a joint
+# bachelor's degree" restates "Is there a joint bachelor's or master's degree ...?").
 _AUXILIARIES = frozenset(
     "do does did have has had be been being can could will would should may might must "  # noqa: SIM905
-    "heeft hebben hadden wordt worden werd werden kan kunnen zal zullen moet moeten".split()
+    "heeft hebben hadden wordt worden werd werden kan kunnen zal zullen moet moeten "
+    "its their yes ja".split()
 )
 
 # Whole-number words by their digits, but "one" and "een" (an article as often as a number).
@@ -1252,9 +1255,6 @@ def resolve_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list
 # A capitalised word inside a sentence (not its first word) is most often a name.
 _CAPITALISED = re.compile(r"(?<=[\w,;:)\]] )([A-ZÀ-Ý][\w&'’-]{2,})")
 # Words an answer restating the question may word otherwise ("does it have" / "has").
-_AUXILIARIES = frozenset(
-    {"has", "have", "had", "does", "did", "its", "their", "heeft", "hebben", "hadden", "wordt"}
-)
 # Countries an answer may add to a name the question gives ("Health Valley Netherlands").
 _COUNTRIES = frozenset(
     {"netherlands", "nederland", "nederlandse", "dutch", "finland", "finse", "finnish"}

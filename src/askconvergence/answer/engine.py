@@ -347,6 +347,14 @@ class Engine:
                 and self._passes(english, given, query, "en", passages)
             ):
                 raw, objection, reply_in = english, "", "en"
+        if objection and language == "nl" and self.llm is not None:
+            # Still wrong in either language: the passage sentence that shares most of the
+            # Dutch question's words (stems and cognates: "intensieve samenwerking" finds
+            # "intensive partnership"), quoted, when it holds as an answer.
+            quoted = quote_answer(raw, given, query, language, min_overlap=0.5)
+            if quoted and self._passes(quoted, given, query, language, passages):
+                log.info("%s; quoting the passage instead: %r", objection, quoted)
+                raw, objection = quoted, ""
         if objection:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
