@@ -714,6 +714,31 @@ def test_a_number_from_a_sentence_about_something_else_is_no_answer() -> None:
     assert "Inreda" not in without_sentences(passages, {"Inreda Diabetic"})[0].text
 
 
+def test_the_second_try_drops_a_title_that_states_the_name_at_fault() -> None:
+    from askconvergence.answer.citations import without_sentences
+    from askconvergence.answer.prompts import format_passages
+
+    news = Passage(
+        1,
+        "d",
+        "TU Delft, EUR and Erasmus MC to intensify collaboration",
+        "Erasmus MC works with TU Delft. TU Delft and LUMC developed DORA together.",
+        0.9,
+    )
+    kept = without_sentences([news], {"Erasmus MC"})
+    assert kept[0].text == "TU Delft and LUMC developed DORA together." and kept[0].title == ""
+    assert format_passages(kept) == "[1]\nTU Delft and LUMC developed DORA together."
+    assert without_sentences([news], {"LUMC"})[0].title == news.title
+
+
+def test_a_connective_opening_a_sentence_is_no_item_of_its_list() -> None:
+    from askconvergence.answer.citations import complete_list
+
+    both = _p(1, "Moreover, LUMC and TU Delft already have an intensive partnership.")
+    answer = "TU Delft and LUMC have been developing DORA together [1]."
+    assert complete_list(answer, [both], "Which organisations develop DORA?", "en") == answer
+
+
 def test_an_answer_with_a_misplaced_number_is_asked_once_more_without_it(extractive_engine) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.answer.engine import Engine
 

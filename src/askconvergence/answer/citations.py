@@ -786,7 +786,11 @@ def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Pas
     for passage in passages:
         kept = [s for s in split_sentences(passage.text) if not states(s)]
         if kept:
-            out.append(replace(passage, text=" ".join(kept)))
+            # A title stating one goes too: a news item's title names its partners
+            # ("Delft University of Technology, Erasmus University Rotterdam and Erasmus MC to
+            # intensify collaboration"), and the model read them as who develops DORA.
+            title = "" if states(passage.title) else passage.title
+            out.append(replace(passage, text=" ".join(kept), title=title))
     return out
 
 
@@ -1148,11 +1152,22 @@ def _complete_series(answer: str, by_n: dict[int, Passage], count: str | None) -
     return answer
 
 
+# Words that open a sentence with a comma and name nothing ("Moreover, LUMC and TU Delft").
+_CONNECTIVES = frozenset(
+    "moreover however furthermore additionally also besides finally meanwhile therefore thus "  # noqa: SIM905
+    "bovendien echter daarnaast verder ook tevens ten slotte".split()
+)
+
+
 def _list_items(listing: str) -> list[str]:
     """The names of a matched list, without a stop word that opened its sentence ("In")."""
     from askconvergence.retrieve import content_terms
 
-    return [i for i in re.split(_LIST_SPLIT, listing) if content_terms(i)]
+    return [
+        i
+        for i in re.split(_LIST_SPLIT, listing)
+        if content_terms(i) and i.lower() not in _CONNECTIVES
+    ]
 
 
 # A line of a list in a passage: "1. A holistic and life course approach ..." or "- Life-long

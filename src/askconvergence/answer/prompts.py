@@ -52,7 +52,10 @@ def decline_message(language: str) -> str:
 
 def format_passages(passages: Sequence[Passage]) -> str:
     """Passages as the model sees them: number, title, text."""
-    return "\n\n".join(f"[{p.n}] ({p.title})\n{p.text.strip()}" for p in passages)
+    return "\n\n".join(
+        f"[{p.n}] ({p.title})\n{p.text.strip()}" if p.title else f"[{p.n}]\n{p.text.strip()}"
+        for p in passages
+    )
 
 
 # A question's word for what the passages word otherwise: the small model declines "By what
