@@ -405,6 +405,11 @@ def test_an_amount_question_answered_without_an_amount_is_no_answer() -> None:
     assert not misses_quantity("Over thirty partners [1].", "How many partners does it have?")
     assert not misses_quantity("Het netwerk rust op zes pijlers [1].", "Op hoeveel pijlers?")
     assert misses_quantity("Micronit maakt microchips [1].", "Hoeveel medewerkers heeft Micronit?")
+    # "Hoe groot / how large" asks for an amount too.
+    assert misses_quantity(
+        "Het project dRural is gestart [1].", "Hoe groot is het budget van dRural?"
+    )
+    assert not misses_quantity("Over 30 partners [1].", "How large is the network?")
     # Only questions that ask for an amount are checked.
     assert not misses_quantity("Micronit makes microchips [1].", "What does Micronit make?")
 
@@ -1365,6 +1370,22 @@ def test_a_dutch_question_misread_in_both_languages_is_answered_by_a_quote_in_du
     assert answer.grounded, answer.answer
     assert "LUMC" in answer.answer and "TU Delft" not in answer.answer
     assert "Leiden University Medical Center (LUMC)" in answer.citations[0].text
+
+
+def test_a_dutch_answer_with_a_number_of_its_own_making_is_not_quoted_over(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    class Inventing(_StreamingLLM):  # a number in no passage: the passages lack the fact
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            n = _marker_of("intensive partnership", prompt)
+            text = f"Erasmus MC werkt sinds 1999 intensief samen met TU Delft. [{n}]"
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Inventing())
+    answer = engine.ask(
+        "Met welk universitair medisch centrum heeft Erasmus MC al een intensieve samenwerking?"
+    )
+    assert not answer.grounded and not answer.citations, answer.answer
 
 
 def test_a_dutch_answer_of_another_kind_than_asked_is_asked_for_in_english(

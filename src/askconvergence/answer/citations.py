@@ -389,7 +389,9 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
     return _numbers(answer) - known
 
 
-_ASKS_QUANTITY = re.compile(r"\b(how\s+(much|many)|hoeveel)\b", re.IGNORECASE)
+_ASKS_QUANTITY = re.compile(
+    r"\b(how\s+(much|many|big|large)|hoeveel|hoe\s+(groot|veel))\b", re.IGNORECASE
+)
 _QUANTITY_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|many|none|no|"

@@ -347,10 +347,16 @@ class Engine:
                 and self._passes(english, given, query, "en", passages)
             ):
                 raw, objection, reply_in = english, "", "en"
-        if objection and language == "nl" and self.llm is not None:
+        if (
+            objection
+            and language == "nl"
+            and self.llm is not None
+            and not invented_numbers(raw, given, query)
+        ):
             # Still wrong in either language: the passage sentence that shares most of the
             # Dutch question's words (stems and cognates: "intensieve samenwerking" finds
-            # "intensive partnership"), quoted, when it holds as an answer.
+            # "intensive partnership"), quoted, when it holds as an answer. Not after an
+            # answer with a number of its own making: then the passages lack the fact.
             quoted = quote_answer(raw, given, query, language, min_overlap=0.5)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
