@@ -1202,6 +1202,30 @@ def _marker_of(words: str, prompt: str) -> str:
     return found.group(1) if found else "1"
 
 
+class _Bilingual(_StreamingLLM):
+    """A scripted model that answers a prompt asking for English with ``english`` and any
+    other with ``dutch``, and writes ``translation`` when asked for the answer in Dutch; "{n}"
+    in each is the number of the first passage holding ``anchor``. The prompts it read are
+    kept in ``streamed`` and ``translated``."""
+
+    anchor: str
+    english: str
+    dutch: str
+    translation: str = ""
+    streamed: list[str] = []
+    translated: list[str] = []
+
+    def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+        self.streamed.append(prompt)
+        said = self.english if "Answer in English" in prompt else self.dutch
+        text = said.format(n=_marker_of(self.anchor, prompt))
+        yield CompletionResponse(text=text, delta=text)
+
+    def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+        self.translated.append(prompt)
+        return CompletionResponse(text=self.translation.format(n=_marker_of(self.anchor, prompt)))
+
+
 def test_a_dutch_question_answered_in_english_is_answered_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
@@ -1308,26 +1332,17 @@ def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_
 ) -> None:  # type: ignore[no-untyped-def]
     from askconvergence.answer.prompts import TRANSLATE_PROMPT
 
-    streamed: list[str] = []
-    translated: list[str] = []
-
-    class Echoing(_StreamingLLM):  # the 1.5B model's n029 answers in Dutch and in English
-        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            streamed.append(prompt)
-            n = _marker_of("engineering", prompt)
-            if "Answer in English" in prompt:
-                text = f"The convergence of medical, engineering, and social sciences is key to the future of care. [{n}]"  # noqa: E501
-            else:
-                text = f"De samenwerking van wetenschapsgebieden is cruciaal voor de toekomst van de zorg. [{n}]"  # noqa: E501
-            yield CompletionResponse(text=text, delta=text)
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
-            translated.append(prompt)
-            n = _marker_of("engineering", prompt)
-            text = f"De convergentie van medische, technische en sociale wetenschappen is cruciaal voor de toekomst van de zorg. [{n}]"  # noqa: E501
-            return CompletionResponse(text=text)
-
-    engine = _as_served(extractive_engine, embed_model, Echoing())
+    llm = _Bilingual(  # the 1.5B model's n029 answers in Dutch and in English
+        anchor="engineering",
+        english="The convergence of medical, engineering, and social sciences is key to the "
+        "future of care. [{n}]",
+        dutch="De samenwerking van wetenschapsgebieden is cruciaal voor de toekomst van de "
+        "zorg. [{n}]",
+        translation="De convergentie van medische, technische en sociale wetenschappen is "
+        "cruciaal voor de toekomst van de zorg. [{n}]",
+    )
+    streamed, translated = llm.streamed, llm.translated
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask(
         "De samenwerking van welke wetenschapsgebieden is volgens Convergence Health & "
         "Technology cruciaal voor de toekomst van de zorg?"
@@ -1344,25 +1359,15 @@ def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_
 def test_a_dutch_question_misread_in_both_languages_is_answered_by_a_quote_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
-    streamed: list[str] = []
-
-    class Misreading(_StreamingLLM):  # the 1.5B model's u029 answers: a university, twice
-        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            streamed.append(prompt)
-            n = _marker_of("intensive partnership", prompt)
-            if "Answer in English" in prompt:
-                text = f"Erasmus MC has an intensive partnership with TU Delft. [{n}]"
-            else:
-                text = f"Erasmus MC heeft een intensieve samenwerking met TU Delft. [{n}]"
-            yield CompletionResponse(text=text, delta=text)
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
-            # Asked to write the quote in Dutch.
-            n = _marker_of("intensive partnership", prompt)
-            said = "Er is al een intensieve samenwerking tussen Erasmus MC en het LUMC."
-            return CompletionResponse(text=f"{said} [{n}]")
-
-    engine = _as_served(extractive_engine, embed_model, Misreading())
+    llm = _Bilingual(  # the 1.5B model's u029 answers: a university, twice
+        anchor="intensive partnership",
+        english="Erasmus MC has an intensive partnership with TU Delft. [{n}]",
+        dutch="Erasmus MC heeft een intensieve samenwerking met TU Delft. [{n}]",
+        # Asked to write the quote in Dutch.
+        translation="Er is al een intensieve samenwerking tussen Erasmus MC en het LUMC. [{n}]",
+    )
+    streamed = llm.streamed
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask(
         "Met welk universitair medisch centrum heeft Erasmus MC al een intensieve samenwerking?"
     )
@@ -1375,13 +1380,10 @@ def test_a_dutch_question_misread_in_both_languages_is_answered_by_a_quote_in_du
 def test_a_dutch_answer_with_a_number_of_its_own_making_is_not_quoted_over(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
-    class Inventing(_StreamingLLM):  # a number in no passage: the passages lack the fact
-        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            n = _marker_of("intensive partnership", prompt)
-            text = f"Erasmus MC werkt sinds 1999 intensief samen met TU Delft. [{n}]"
-            yield CompletionResponse(text=text, delta=text)
-
-    engine = _as_served(extractive_engine, embed_model, Inventing())
+    inventing = "Erasmus MC werkt sinds 1999 intensief samen met TU Delft. [{n}]"
+    # A number in no passage: the passages lack the fact.
+    llm = _Bilingual(anchor="intensive partnership", english=inventing, dutch=inventing)
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask(
         "Met welk universitair medisch centrum heeft Erasmus MC al een intensieve samenwerking?"
     )
@@ -1391,23 +1393,14 @@ def test_a_dutch_answer_with_a_number_of_its_own_making_is_not_quoted_over(
 def test_a_dutch_answer_of_another_kind_than_asked_is_asked_for_in_english(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
-    translated: list[str] = []
-
-    class Misreading(_StreamingLLM):  # the 1.5B model's n034 answers: no city, then in English
-        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            n = _marker_of("Enschede", prompt)
-            if "Answer in English" in prompt:
-                text = f"Micronit is based in Enschede, Netherlands. [{n}]"
-            else:
-                text = f"Het bedrijf Micronit maakt microchips. [{n}]"
-            yield CompletionResponse(text=text, delta=text)
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
-            translated.append(prompt)
-            n = _marker_of("Enschede", prompt)
-            return CompletionResponse(text=f"Micronit is gevestigd in Enschede. [{n}]")
-
-    engine = _as_served(extractive_engine, embed_model, Misreading())
+    llm = _Bilingual(  # the 1.5B model's n034 answers: no city, then in English
+        anchor="Enschede",
+        english="Micronit is based in Enschede, Netherlands. [{n}]",
+        dutch="Het bedrijf Micronit maakt microchips. [{n}]",
+        translation="Micronit is gevestigd in Enschede. [{n}]",
+    )
+    translated = llm.translated
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask("In welke stad is het bedrijf Micronit gevestigd?")
     # Written in Dutch though the English answer has too few English words to read as English.
     assert len(translated) == 1, answer.answer
