@@ -306,7 +306,8 @@ class Engine:
             if not raw.strip() or reads_as_decline(raw):
                 yield from self._decline(question, language, passages, timings, start)
                 return
-            objection, _ = self._objection(raw, given, query, language, 0.0, True, passages)
+            objection, more = self._objection(raw, given, query, language, 0.0, True, passages)
+            at_fault |= more
         elif objection and (restated := restated_items(raw, query)):
             # The model copied the question's own list ("put at risk by ageing, rising costs
             # and staffing problems"); asked without it, it reads what the list is about.
@@ -357,7 +358,9 @@ class Engine:
             # Dutch question's words (stems and cognates: "intensieve samenwerking" finds
             # "intensive partnership"), quoted, when it holds as an answer. Not after an
             # answer with a number of its own making: then the passages lack the fact.
-            quoted = quote_answer(raw, given, query, language, min_overlap=0.5)
+            # Not a sentence stating what an answer was already wrong to name ("TU Delft").
+            left = without_sentences(given, at_fault) if at_fault else given
+            quoted = quote_answer(raw, left, query, language, min_overlap=0.5)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection = quoted, ""
