@@ -410,6 +410,12 @@ def test_an_amount_question_answered_without_an_amount_is_no_answer() -> None:
         "Het project dRural is gestart [1].", "Hoe groot is het budget van dRural?"
     )
     assert not misses_quantity("Over 30 partners [1].", "How large is the network?")
+    # A price is an amount: "What will it cost?" is not answered by a sentence about it.
+    cost = "What will the Inreda artificial pancreas cost, and is it covered by insurance?"
+    assert misses_quantity("The artificial pancreas, developed by Inreda, is an example [1].", cost)
+    assert misses_quantity("De kunstmatige alvleesklier helpt patiënten [1].", "Wat kost die?")
+    assert not misses_quantity("It costs 2,000 euros [1].", cost)
+    assert not misses_quantity("Ageing [1].", "What makes costs rise?")
     # Only questions that ask for an amount are checked.
     assert not misses_quantity("Micronit makes microchips [1].", "What does Micronit make?")
 

@@ -392,6 +392,12 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
 _ASKS_QUANTITY = re.compile(
     r"\b(how\s+(much|many|big|large)|hoeveel|hoe\s+(groot|veel))\b", re.IGNORECASE
 )
+# "What will the artificial pancreas cost?", "Wat kost ...?": a price is an amount too.
+_ASKS_COST = re.compile(
+    r"\bwhat\s+(?:will|does|do|did|would|is)\b[^?]*\bcost\b|\b(?:wat|hoeveel)\s+kost|"
+    r"\b(?:what\s+is\s+the\s+price|wat\s+is\s+de\s+prijs)\b",
+    re.IGNORECASE,
+)
 _QUANTITY_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|many|none|no|"
@@ -408,7 +414,7 @@ def misses_quantity(answer: str, question: str) -> bool:
     Such an answer ("The project received EU funding [1].") talks about the subject but does
     not answer; the small model writes it when the passages hold no amount.
     """
-    if not _ASKS_QUANTITY.search(question):
+    if not (_ASKS_QUANTITY.search(question) or _ASKS_COST.search(question)):
         return False
     return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
 
