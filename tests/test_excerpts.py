@@ -99,6 +99,8 @@ def test_a_chosen_sentence_brings_the_list_it_leads_into() -> None:
     # comes along (lead and bullets, 24 words), within a quarter of the budget over it, and
     # the sentence after the list does not.
     assert choose_sentences(sentences, scores, budget_words=100) == {0, 1, 2, 3, 5}
+    # Not for a question that asks for one thing.
+    assert choose_sentences(sentences, scores, budget_words=100, lists=False) == {0, 5}
     # A chosen bullet brings no lead or other bullets.
     assert choose_sentences(sentences, [0.1, 0.1, 3.0, 0.1, 0.2, 1.0], budget_words=6) == {2}
 

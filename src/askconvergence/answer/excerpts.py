@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from askconvergence.answer.citations import ASKS_WHEN, MONTHS, YEAR, counting
+from askconvergence.answer.citations import ASKS_WHEN, MONTHS, YEAR, asks_for_several, counting
 from askconvergence.answer.types import Passage
 from askconvergence.ingest.clean import cut_off_list_number
 
@@ -114,11 +114,12 @@ def _follows(sentences: Sequence[Sentence], first: int, second: int) -> bool:
 
 
 def choose_sentences(
-    sentences: Sequence[Sentence], scores: Sequence[float], budget_words: int
+    sentences: Sequence[Sentence], scores: Sequence[float], budget_words: int, lists: bool = True
 ) -> set[int]:
     """Indices of the sentences to keep: best first within the budget, with the sentence
     before any that points back and the one after a question, and always the best sentence
-    of the first passage."""
+    of the first passage; with ``lists`` (the question asks for several things), the list a
+    chosen sentence leads into."""
     order = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
     chosen: set[int] = set()
     used = 0
@@ -141,7 +142,9 @@ def choose_sentences(
         used += cost
         if used >= budget_words:
             break
-    extra = _bring_lists(sentences, chosen, budget_words // 4)
+    # A list brought along to a question for one thing is only more to misread: "Hoeveel
+    # studenten ...?" was answered "2" once "We strive for: - ..." came along.
+    extra = _bring_lists(sentences, chosen, budget_words // 4) if lists else budget_words // 4
     _continue_lists(sentences, chosen, extra)
     return chosen
 
@@ -407,7 +410,8 @@ class ExcerptSelector:
             return list(passages)
         sentences = unique_sentences(passages)
         scores = self.scores(query, sentences, [p.title for p in passages], query_embedding)
-        chosen = choose_sentences(sentences, scores, self.budget_words)
+        lists = asks_for_several(query)
+        chosen = choose_sentences(sentences, scores, self.budget_words, lists=lists)
         out = []
         for pi, passage in enumerate(passages):
             kept = [s for i, s in enumerate(sentences) if s.passage == pi and i in chosen]
