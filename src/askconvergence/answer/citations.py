@@ -389,11 +389,11 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
     return _numbers(answer) - known
 
 
-_ASKS_QUANTITY = re.compile(
-    r"\b(how\s+(much|many|big|large)|hoeveel|hoe\s+(groot|veel))\b", re.IGNORECASE
-)
-# "What will the artificial pancreas cost?", "Wat kost ...?": a price is an amount too.
+_ASKS_QUANTITY = re.compile(r"\b(how\s+(much|many)|hoeveel)\b", re.IGNORECASE)
+# "What will the artificial pancreas cost?", "Wat kost ...?": a price is an amount too, and
+# "How large is the budget?" asks for one (only the answer's amount is checked for these).
 _ASKS_COST = re.compile(
+    r"\bhow\s+(?:big|large)\b|\bhoe\s+groot\b|"
     r"\bwhat\s+(?:will|does|do|did|would|is)\b[^?]*\bcost\b|\b(?:wat|hoeveel)\s+kost|"
     r"\b(?:what\s+is\s+the\s+price|wat\s+is\s+de\s+prijs)\b",
     re.IGNORECASE,
