@@ -1191,33 +1191,30 @@ def _items_after(lines: list[str], lead: int, passages: Sequence[Passage]) -> li
     """The items of the list that line ``lead`` introduces, each with the chunk holding it: the
     bullets right under it, or its numbered items however far apart (a description under each)
     and in whichever passage (the chunker splits long lists)."""
-    first = next((_ITEM_LINE.match(line) for line in lines[lead + 1 : lead + 2]), None)
-    if first is None and not re.fullmatch(r"\d{1,2}[.)]", " ".join(lines[lead + 1 : lead + 2])):
-        return []
+    after = lines[lead + 1 :]
+    first = _ITEM_LINE.match(after[0]) if after else None
     if first is not None and first.group(1) is None:  # bullets: the run of them
         items = []
-        for line in lines[lead + 1 :]:
+        for line in after:
             bullet = _ITEM_LINE.match(line)
             if bullet is None or bullet.group(1) is not None:
                 break
-            items.append(bullet.group(2))
-        return [(item, "") for item in items]
-    numbered: list[tuple[str, str]] = []
-    here = [(line, "") for line in lines[lead + 1 :]]
-    elsewhere = [(line, p.chunk_id) for p in passages for line in _lines(p.text)]
-    while True:
-        want = str(len(numbered) + 1)
-        found = next(
-            (
-                (m.group(2), where)
-                for line, where in here + elsewhere
-                if (m := _ITEM_LINE.match(line)) and m.group(1) == want
-            ),
-            None,
-        )
-        if found is None:
-            return numbered
-        numbered.append(found)
+            items.append((bullet.group(2), ""))
+        return items
+    # Numbered: the line under the lead is item 1, or its number alone (cut off by the chunker).
+    if first is None and not (after and re.fullmatch(r"\d{1,2}[.)]", after[0])):
+        return []
+    candidates = [(line, "") for line in after]
+    candidates += [(line, p.chunk_id) for p in passages for line in _lines(p.text)]
+    numbered: dict[int, tuple[str, str]] = {}
+    for line, where in candidates:
+        item = _ITEM_LINE.match(line)
+        if item and item.group(1) is not None:
+            numbered.setdefault(int(item.group(1)), (item.group(2), where))
+    out: list[tuple[str, str]] = []
+    while len(out) + 1 in numbered:
+        out.append(numbered[len(out) + 1])
+    return out
 
 
 def list_after_lead(
