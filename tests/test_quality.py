@@ -1480,6 +1480,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout7",
         "heldout8",
         "heldout9",
+        "heldout10",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
