@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from askconvergence.answer.excerpts import (
@@ -144,7 +146,7 @@ def test_selector_keeps_the_answer_sentence_within_budget(built_settings, embed_
     for p in given:
         assert p.chunk_id == by_n[p.n].chunk_id
         whole = " ".join(by_n[p.n].text.split())
-        for part in p.text.split(" ... "):
+        for part in re.split(r"\s\.\.\. ", p.text):
             assert " ".join(part.split()) in whole
 
 
@@ -153,6 +155,25 @@ def test_selector_finds_english_sentences_for_a_dutch_question(built_settings, e
     passages = _passages(built_settings, embed_model, question)
     given = ExcerptSelector(embed_model, budget_words=150).select(question, passages)
     assert any("widely available in 2024" in p.text for p in given)
+
+
+def test_excerpts_keep_the_lines_their_sentences_open(embed_model) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Health Hub Utrecht is looking for partners on a European level.\n\n"
+        "Interested in collaboration with Health Hub Utrecht?\n\n"
+        "- Connect with Economic Board Utrecht, Director Health, Jelle van der Weijde,\n\n"
+        "Ideas for health tech co-operation between Finland and the Netherlands?\n\n"
+        "- Connect with the Netherlands Embassy in Finland, Policy Officer, Miina Ojanperä,\n\n"
+        "Liked the story? Share it with your friends and colleagues today."
+    )
+    passages = [Passage(1, "d", "T", text, 0.9)]
+    question = "Who do I contact about health tech co-operation between Finland and Holland?"
+    given = ExcerptSelector(embed_model, budget_words=40).select(question, passages)
+    lines = given[0].text.splitlines()
+    # Run on, "... Jelle van der Weijde, Ideas for ... Finland ...?" reads as naming him.
+    assert "Ideas for health tech co-operation between Finland and the Netherlands?" in lines
+    assert any(line.endswith("Miina Ojanperä,") for line in lines)
+    assert not any("Weijde, Ideas" in line for line in lines)
 
 
 def test_selector_returns_short_passages_whole(embed_model) -> None:  # type: ignore[no-untyped-def]

@@ -377,6 +377,11 @@ def test_numbers_in_no_passage_are_invented() -> None:
     assert invented_numbers("33% of Dutch workers have one [1].", third) == set()
     assert invented_numbers("1/3 of them [1].", third) == set()
     assert invented_numbers("40% of Dutch workers have one [1].", third) == {"40"}
+    # A share is its own number: "30%" is not the "over 30 partners" of another sentence.
+    partners = [*third, _p(2, "The network consists of over 30 partners.")]
+    assert invented_numbers("30% of working-age people [1].", partners) == {"30"}
+    assert invented_numbers("It has 30 partners [2].", partners) == set()
+    assert invented_numbers("Ruim 30 procent [1].", [_p(1, "Over 30% of them.")]) == set()
 
 
 def test_an_answer_that_only_repeats_the_question_is_no_answer() -> None:
@@ -1189,6 +1194,9 @@ def test_an_organisation_named_nowhere_near_the_subject_is_no_answer() -> None:
         "Erasmus MC"
     }
     assert unanchored_people("TU Delft and LUMC [1].", [dora], question) == set()
+    # "Welke partijen" (which parties) asks for organisations too.
+    partijen = "Welke partijen werken samen aan DORA?"
+    assert unanchored_people("Erasmus MC en LUMC [1].", [dora], partijen) == {"Erasmus MC"}
     # Other "which" questions are not read as asking for organisations.
     assert unanchored_people("Erasmus MC [1].", [dora], "Which assistant is DORA?") == set()
 

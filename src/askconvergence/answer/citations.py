@@ -384,9 +384,12 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
     A passage's number written in words counts ("hundred" is 100, "one-third" is 33%).
     """
     known = _numbers(question)
+    shares = set(_PERCENT.findall(question))
     for passage in passages:
         known |= _passage_numbers(passage.text)
-    return _numbers(answer) - known
+        shares |= set(_PERCENT.findall(passage.text)) | _fraction_numbers(passage.text)
+    # A share is a number of its own: "30%" is not the "over 30 partners" of another sentence.
+    return (_numbers(answer) - known) | (set(_PERCENT.findall(answer)) - shares)
 
 
 _ASKS_QUANTITY = re.compile(r"\b(how\s+(much|many)|hoeveel)\b", re.IGNORECASE)
@@ -806,7 +809,8 @@ _ASKS_WHO = re.compile(r"\b(who|whom|wie)\b", re.IGNORECASE)
 # "Which two institutions work on DORA?" asks for organisations as "who" asks for people.
 _ASKS_WHICH_BODY = re.compile(
     r"\b(which|what|welke?)\s+(\w+\s+)?"
-    r"(institution|organi[sz]ation|partner|compan|hospital|instelling|organisatie|bedrij|ziekenh)",
+    r"(institution|organi[sz]ation|partner|part(?:y|ies)|compan|hospital|instelling|organisatie|"
+    r"partij|bedrij|ziekenh)",
     re.IGNORECASE,
 )
 

@@ -78,6 +78,15 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def _opens_line(text: str, sentence: str) -> bool:
+    """Whether ``sentence`` (whitespace collapsed) starts a line of ``text``."""
+    head = sentence.split()[:4]
+    if not head:
+        return False
+    pattern = r"(?:^|\n)[^\S\n]*" + r"\s+".join(re.escape(w) for w in head)
+    return re.search(pattern, text) is not None
+
+
 # A list item's number left at the end of a sentence by the line split ("... principles. 1.").
 _TRAILING_NUMBER = re.compile(r"\s+\d+[.)]$")
 
@@ -417,9 +426,15 @@ class ExcerptSelector:
             kept = [s for i, s in enumerate(sentences) if s.passage == pi and i in chosen]
             if not kept:
                 continue
-            parts = [kept[0].text]
+            text = kept[0].text
             for before, s in zip(kept, kept[1:], strict=False):
-                parts.append(s.text if s.position == before.position + 1 else f"... {s.text}")
-            out.append(replace(passage, text=" ".join(parts)))
+                # A sentence that opens a line keeps it: run on, "... Jelle van der Weijde,
+                # Ideas for health tech co-operation between Finland ...? - Connect with ...,
+                # Miina Ojanperä," was read as naming Jelle van der Weijde for Finland.
+                gap = " " if s.position == before.position + 1 else " ... "
+                if _opens_line(passage.text, s.text):
+                    gap = "\n" if gap == " " else "\n... "
+                text += gap + s.text
+            out.append(replace(passage, text=text))
         log.debug("Excerpts: %d of %d words", sum(len(p.text.split()) for p in out), total)
         return out
