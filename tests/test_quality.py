@@ -1422,6 +1422,30 @@ def test_a_dutch_answer_of_another_kind_than_asked_is_asked_for_in_english(
     assert "Enschede" in answer.citations[0].text
 
 
+def test_a_dutch_answer_slipping_into_another_script_is_asked_for_in_english(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    from askconvergence.answer.language import foreign_letters
+
+    llm = _Bilingual(  # the 1.5B model's v002 answer in Dutch, with a Chinese character
+        anchor="integrating knowledge",
+        english="Convergence is the process of integrating knowledge, expertise and "
+        "methodology from different domains. [{n}]",
+        dutch="Convergence Health & Technology verstaat onder convergentie het ver結en van "
+        "verschillende onderwerpen en disciplines. [{n}]",
+        translation="Convergentie is het integreren van kennis, expertise en methodologie uit "
+        "verschillende domeinen. [{n}]",
+    )
+    engine = _as_served(extractive_engine, embed_model, llm)
+    answer = engine.ask("Wat verstaan ze bij Convergence Health & Technology onder convergentie?")
+    assert ["Answer in Dutch" in p for p in llm.streamed] == [True, False]
+    assert answer.grounded and answer.answer.startswith("Convergentie is het integreren van")
+    assert not foreign_letters(answer.answer)
+    # A script the passages have is theirs to quote.
+    assert foreign_letters("Ojanperä of 東京 [1].", ["Tokyo"]) == {"東", "京"}
+    assert foreign_letters("Ojanperä of 東京 [1].", ["東京 is Tokyo"]) == set()
+
+
 def test_a_percentage_is_put_back_as_the_fraction_the_passage_writes() -> None:
     from askconvergence.answer.citations import fractions_as_written
 

@@ -42,7 +42,7 @@ from askconvergence.answer.citations import (
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import extract_answer, quote_answer, quote_following
 from askconvergence.answer.followup import Turn, standalone_question
-from askconvergence.answer.language import detect_language, written_in_english
+from askconvergence.answer.language import detect_language, foreign_letters, written_in_english
 from askconvergence.answer.prompts import (
     DECLINE_STARTS,
     DECLINE_TOKEN,
@@ -414,6 +414,9 @@ class Engine:
         if not grounded[3]:
             # Nothing in the answer is backed by the passages: the model made it up.
             return f"answer support {grounded[2]} too low", set()
+        foreign = foreign_letters(raw, [question, *(p.text for p in given)])
+        if foreign:
+            return f"the answer slipped into another script ({''.join(sorted(foreign))})", set()
         invented = invented_numbers(raw, given, question)
         if invented:
             return f"numbers {sorted(invented)} are in no passage", set()
@@ -485,10 +488,11 @@ class Engine:
 
     def _misread(self, raw: str, given: list[Passage], question: str) -> bool:
         """Whether a Dutch answer reads as the small model misreading the Dutch question (not
-        as an answer made up): no support the word overlap can see, the question restated, or
-        not the kind of thing asked (no city, no one, no amount)."""
+        as an answer made up): no support the word overlap can see, letters of another script,
+        the question restated, or not the kind of thing asked (no city, no one, no amount)."""
         return self.llm is not None and (
             not self._grounding(raw, given, "nl", question)[3]
+            or bool(foreign_letters(raw, [question, *(p.text for p in given)]))
             or echoes_question(raw, question)
             or names_no_city(raw, question)
             or names_nobody(raw, question)

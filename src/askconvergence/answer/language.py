@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 
-__all__ = ["detect_language", "written_in_english"]
+__all__ = ["detect_language", "foreign_letters", "written_in_english"]
 
 _DUTCH = set(
     "de het een en van is zijn wat wie waar wanneer waarom hoe welke welk hoeveel niet ook"  # noqa: SIM905
@@ -37,3 +39,15 @@ def written_in_english(text: str, min_words: int = 3) -> bool:
     least ``min_words`` of them, so a bare name or number ("Health Valley [1]") is not."""
     nl, en = _votes(text)
     return en >= min_words and en > nl
+
+
+def foreign_letters(text: str, sources: Iterable[str] = ()) -> set[str]:
+    """Letters of a text in another script than the Latin one that the ``sources`` do not
+    have: the small Qwen model now and then slips a Chinese character into a Dutch answer
+    ("het ver結en van ...")."""
+    found = {c for c in text if c.isalpha() and not unicodedata.name(c, "").startswith("LATIN")}
+    for source in sources:
+        if not found:
+            break
+        found -= set(source)
+    return found
