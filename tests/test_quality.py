@@ -1166,6 +1166,13 @@ def test_the_question_subject_with_a_country_added_is_an_echo() -> None:
     assert echoes_question(
         "The Utrecht region has a nickname because of its many organisations.", nickname
     )
+    # The tail of a Dutch compound the question shares with another word is asked too.
+    programme = "Welke gezamenlijke bachelor- en masteropleiding bieden de LDE-universiteiten aan?"
+    assert echoes_question(
+        "De LDE-universiteiten bieden een bachelor-opleiding en een masteropleiding aan [1].",
+        programme,
+    )
+    assert not echoes_question("De LDE-universiteiten bieden Clinical Technology aan.", programme)
     # A country alone is still news to a "where" question.
     assert not echoes_question("Inreda is located in the Netherlands [1].", "Where is Inreda?")
     story = _p(

@@ -1447,7 +1447,13 @@ def echoes_question(answer: str, question: str) -> bool:
     text = _NAME.sub(as_asked, _MARKER.sub("", answer))
     # "The Utrecht region has a nickname" restates "What nickname does it have".
     words = [w for w in content_terms(_fold_digits(text)) if w not in _AUXILIARIES]
-    if not all(_found(word, *known) for word in words):
+    # The tail of a Dutch compound is asked too: "bachelor- en masteropleiding" asks of a
+    # "bachelor-opleiding".
+    tails = {w for w in asked if len(w) > 8}
+    if not all(
+        _found(word, *known) or (len(word) > 4 and any(t.endswith(word) for t in tails))
+        for word in words
+    ):
         return False
     # A one-digit count is news too ("3 core principles are ..."), though too short a word.
     if set(re.findall(r"\d+", text)) - set(re.findall(r"\d+", question)):
