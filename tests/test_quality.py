@@ -1204,6 +1204,15 @@ def test_an_organisation_named_nowhere_near_the_subject_is_no_answer() -> None:
     # "Welke partijen" (which parties) asks for organisations too.
     partijen = "Welke partijen werken samen aan DORA?"
     assert unanchored_people("Erasmus MC en LUMC [1].", [dora], partijen) == {"Erasmus MC"}
+    # A Dutch compound asks for them too: "medtechbedrijven" are companies.
+    twente = _p(
+        1,
+        "Companies such as Demcon and Micronit, all based at the Kennispark Twente innovation "
+        "campus, have grown. Ook Flux Robotics, een spin-off van de Universiteit Twente, groeit.",
+    )
+    campus = "Welke medtechbedrijven zitten er op Kennispark Twente?"
+    assert unanchored_people("Flux Robotics [1].", [twente], campus) == {"Flux Robotics"}
+    assert unanchored_people("Demcon en Micronit [1].", [twente], campus) == set()
     # Other "which" questions are not read as asking for organisations.
     assert unanchored_people("Erasmus MC [1].", [dora], "Which assistant is DORA?") == set()
 

@@ -808,7 +808,7 @@ def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Pas
 _ASKS_WHO = re.compile(r"\b(who|whom|wie)\b", re.IGNORECASE)
 # "Which two institutions work on DORA?" asks for organisations as "who" asks for people.
 _ASKS_WHICH_BODY = re.compile(
-    r"\b(which|what|welke?)\s+(\w+\s+)?"
+    r"\b(which|what|welke?)\s+(\w+\s+)?\w*?"  # a Dutch compound: "medtechbedrijven"
     r"(institution|organi[sz]ation|partner|part(?:y|ies)|compan|hospital|instelling|organisatie|"
     r"partij|bedrij|ziekenh)",
     re.IGNORECASE,
