@@ -623,6 +623,17 @@ def test_a_person_named_nowhere_near_the_subject_is_no_answer() -> None:
     assert unanchored_people("Miina Ojanperä [2].", passages, embassy) == set()
     casimir = "Wie werkt samen met TU Delft in de Casimir Research School?"
     assert unanchored_people("De Universiteit Leiden [3].", passages, casimir) == set()
+    # A question in a passage is answered by the line after it.
+    contact = _p(
+        1,
+        "Interested in collaboration with Health Hub Utrecht?\n\n- Connect with Economic "
+        "Board Utrecht, Director Health, Jelle van der Weijde,\n\nIdeas for health tech "
+        "co-operation between Finland and the Netherlands?\n\n- Connect with the Netherlands "
+        "Embassy in Finland, Policy Officer, Miina Ojanperä,",
+    )
+    hub = "Bij wie kan ik terecht als ik wil samenwerken met Health Hub Utrecht?"
+    assert unanchored_people("Jelle van der Weijde [1].", [contact], hub) == set()
+    assert unanchored_people("Miina Ojanperä [1].", [contact], hub) == {"Miina Ojanperä"}
     # Only "who" questions with a name in them are checked; the question's own names pass.
     assert unanchored_people("Hofmans [1].", passages, "Who is a professor of surgery?") == set()
     assert unanchored_people("Micronit [1].", passages, "Where is Micronit based?") == set()

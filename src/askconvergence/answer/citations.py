@@ -969,9 +969,14 @@ def _windows(
 
 
 def _around(sentences: Sequence[str], reach: int) -> Iterator[str]:
-    """Each sentence with ``reach`` sentences either side, joined."""
+    """Each sentence with ``reach`` sentences either side, joined; a question in a passage
+    with the sentence that answers it ("Interested in collaboration with Health Hub Utrecht?
+    - Connect with ..., Jelle van der Weijde,")."""
     for i in range(len(sentences)):
-        yield " ".join(sentences[max(0, i - reach) : i + reach + 1])
+        end = i + reach + 1
+        if sentences[min(end, len(sentences)) - 1].endswith("?"):
+            end += 1
+        yield " ".join(sentences[max(0, i - reach) : end])
 
 
 def split_answer(text: str) -> list[str]:
