@@ -425,6 +425,18 @@ def test_an_amount_question_answered_without_an_amount_is_no_answer() -> None:
     assert not misses_quantity("Micronit makes microchips [1].", "What does Micronit make?")
 
 
+def test_a_question_for_an_address_answered_without_one_is_no_answer() -> None:
+    from askconvergence.answer.citations import misses_address
+
+    email = "What email address can I use to contact Convergence Health & Technology?"
+    assert misses_address("Contact us If you have any questions, please contact us [1].", email)
+    assert not misses_address("Write to info@example.org [1].", email)
+    assert misses_address("Bel Health Hub Utrecht [1].", "Wat is het telefoonnummer van HHU?")
+    assert not misses_address("Bel 030 123 45 67 [1].", "Wat is het telefoonnummer van HHU?")
+    assert not misses_address("See www.example.org/health [1].", "What is its website?")
+    assert not misses_address("Jelle van der Weijde [1].", "Who should I contact?")
+
+
 def test_names_in_no_passage_are_invented() -> None:
     from askconvergence.answer.citations import invented_names
 

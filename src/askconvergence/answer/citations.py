@@ -37,6 +37,7 @@ __all__ = [
     "list_after_lead",
     "lost_names",
     "misplaced_numbers",
+    "misses_address",
     "misses_quantity",
     "names_no_city",
     "names_nobody",
@@ -420,6 +421,24 @@ def misses_quantity(answer: str, question: str) -> bool:
     if not (_ASKS_QUANTITY.search(question) or _ASKS_COST.search(question)):
         return False
     return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
+
+
+_ASKS_ADDRESS = re.compile(
+    r"\b(?:e-?mail(?:\s*address|adres)?|web\s*site|website|url|web\s*address|webadres|"
+    r"phone\s+number|telephone|telefoonnummer|telefoon|nummer)\b",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
+
+
+def misses_address(answer: str, question: str) -> bool:
+    """Whether a question for an email address, website or phone number got an answer with
+    none: "Contact us If you have any questions ..., please contact us [1]" to "What email
+    address can I use to contact Convergence Health & Technology?"."""
+    if not _ASKS_ADDRESS.search(question):
+        return False
+    text = _MARKER.sub("", answer)
+    return not (_CONTACT.search(text) or _PHONE.search(text))
 
 
 # Capitalised words that start a sentence but name no place.

@@ -25,6 +25,7 @@ from askconvergence.answer.citations import (
     lost_names,
     miscounted,
     misplaced_numbers,
+    misses_address,
     misses_quantity,
     names_no_city,
     names_nobody,
@@ -467,6 +468,8 @@ class Engine:
             return f"a sentence of the answer breaks off: {raw!r}", set()
         if misses_quantity(raw, question):
             return "the question asks for an amount and the answer has none", set()
+        if misses_address(raw, question):
+            return "the question asks for an address or number and the answer has none", set()
         if names_no_city(raw, question):
             return "the question asks for a city and the answer names none", set()
         if names_nobody(raw, question):
@@ -497,6 +500,7 @@ class Engine:
             or names_no_city(raw, question)
             or names_nobody(raw, question)
             or misses_quantity(raw, question)
+            or misses_address(raw, question)
         )
 
     def _decline(
