@@ -71,6 +71,29 @@ def test_a_when_question_favours_sentences_with_a_date(embed_model) -> None:  # 
     ).scores(other, sentences)
 
 
+def test_a_dutch_question_does_not_favour_sentences_for_being_dutch(embed_model) -> None:  # type: ignore[no-untyped-def]
+    sentences = [
+        Sentence(0, 0, "The artificial pancreas, developed by the Twente-based Inreda Diabetic, "
+                 "is a good example of a solution that takes the patient's view into account."),
+        Sentence(0, 1, "Some 100,000 people in the Netherlands have type 1 diabetes."),
+        Sentence(1, 0, "Ook Flux Robotics, een spin-off van de Universiteit Twente, brengt de "
+                 "zorg een stap verder."),
+        Sentence(1, 1, "Het bedrijf voorziet chirurgen van hulpmiddelen en ontwikkelt "
+                 "innovatieve magnetische robottechnologieën."),
+    ]  # fmt: skip
+    dutch = "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld?"
+    plain = ExcerptSelector(embed_model, language_bias=0.0).scores(dutch, sentences)
+    fair = ExcerptSelector(embed_model).scores(dutch, sentences)
+    # Scored as they are, the Dutch sentence about another company outranks the answer.
+    assert plain[3] > plain[0]
+    assert fair[0] == max(fair) and fair[3] < fair[0]
+    # English questions are scored as they are.
+    english = "Which company developed the artificial pancreas?"
+    assert ExcerptSelector(embed_model).scores(english, sentences) == ExcerptSelector(
+        embed_model, language_bias=0.0
+    ).scores(english, sentences)
+
+
 def test_choose_sentences_keeps_the_budget_and_the_sentence_pointed_back_to() -> None:
     sentences = [
         Sentence(0, 0, "Micronit is a company in Enschede that makes chips."),
