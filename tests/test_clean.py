@@ -48,6 +48,12 @@ def test_sentences_mentioning_cookies_or_photos_are_not_boilerplate() -> None:
     assert not is_boilerplate("Researchers studied how cookies affect blood sugar.")
 
 
+def test_a_contact_line_is_content() -> None:
+    # Who a named contact is and when they can be reached is something visitors ask.
+    raw = "drs. M.M.J. van Hillegersberg - Hofmans (Martine)\nPress relations (available Mon)\n"
+    assert "Press relations (available Mon)" in clean_text(raw)
+
+
 def test_front_matter_is_parsed() -> None:
     meta, body = parse_front_matter('---\ntitle: "T"\nlanguage: nl\n---\nHallo\n')
     assert meta == {"title": "T", "language": "nl"}

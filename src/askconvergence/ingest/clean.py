@@ -23,7 +23,6 @@ _BOILERPLATE = [
     r"(photo|photographer|photos|image|picture|foto|fotograaf|beeld)\s*:.*",
     r"mail the editorial team",
     r"mail de redactie",
-    r"press relations.*",
     r"(skip to (main )?content|naar hoofdinhoud)",
     r"((nl|en|de|fr)\s*[|/]?\s*){2,}",  # language switchers such as "nl en"
 ]
