@@ -78,3 +78,43 @@ def test_the_decline_gate_turns_away_far_off_questions_and_lets_short_dutch_ones
     for question in ("Wie heeft DORA ontwikkeld?", "Welke organisaties hebben DORA ontwikkeld?"):
         assert best(question) > gate + 0.01, question
     assert best("Who painted the Mona Lisa?") < gate - 0.01
+
+
+def test_a_question_in_two_parts_gets_the_best_passage_of_each(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever, question_parts
+
+    question = (
+        "I want to contact people in both the Twente and Utrecht health ecosystems: who is the "
+        "scientific director of the TechMed Centre, and who is Director Health at Economic "
+        "Board Utrecht?"
+    )
+    assert question_parts(question) == [
+        "I want to contact people in both the Twente and Utrecht health ecosystems: who is the "
+        "scientific director of the TechMed Centre",
+        "who is Director Health at Economic Board Utrecht?",
+    ]
+    assert question_parts("Who leads the TechMed Centre and the TechMed lab?") == []
+    assert len(question_parts("Wie is de partner en wat is het doel daarvan?")) == 2
+
+    retriever = make_retriever(
+        PassageIndex(built_settings),
+        embed_model,
+        built_settings,
+        sentences=ExcerptSelector(embed_model),
+    )
+
+    def found(split: bool) -> set[str]:
+        retriever.split_parts = split
+        texts = [_norm(r.node.get_content()) for r in retriever.retrieve(question)]
+        return {
+            name
+            for name, gold in (("Rovers", "scientific director of the techmed centre"),
+                               ("Weijde", "jelle van der weijde"))
+            if any(gold in t for t in texts)
+        }  # fmt: skip
+
+    # Searched as a whole, the Utrecht passages crowd out the TechMed Centre one.
+    assert found(split=False) == {"Weijde"}
+    assert found(split=True) == {"Rovers", "Weijde"}

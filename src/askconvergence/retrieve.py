@@ -8,6 +8,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "decline_score",
     "lexical_tokens",
     "make_retriever",
+    "question_parts",
     "to_passages",
 ]
 
@@ -137,6 +139,21 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return float(x @ y) / norms if norms else 0.0
 
 
+# Where a question asks a second thing: ", and who ...", " en wat ...", or a second sentence.
+_SECOND_PART = re.compile(
+    r"(?:[,;:]\s*|\s+)(?:and|en)\s+(?=(?:who|whom|what|which|when|where|how|why|wie|wat|welke?|"
+    r"wanneer|waar|hoe|waarom|hoeveel)\b)|\?\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(query: str) -> list[str]:
+    """The parts of a question that asks two things or more (each of three words or more);
+    [] for a question that asks one."""
+    parts = [p.strip() for p in _SECOND_PART.split(query) if len(p.split()) >= 3]
+    return parts if len(parts) > 1 else []
+
+
 def _zscores(values: Sequence[float]) -> list[float]:
     n = len(values)
     if n == 0:
@@ -178,8 +195,10 @@ class HybridRetriever(BaseRetriever):
         sentences: SentenceScorer | None = None,
         rerank_depth: int = 12,
         sentence_weight: float = 1.0,
+        split_parts: bool = True,
     ) -> None:
         super().__init__()
+        self.split_parts = split_parts
         self.index = index
         self.embed_model = embed_model
         self.top_k = top_k
@@ -224,14 +243,36 @@ class HybridRetriever(BaseRetriever):
         return dict(zip(got["ids"], (float(x) for x in sims), strict=True))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
         lexical = self.lexical()
         query = query_bundle.query_str
         if query_bundle.embedding is None:
             # Kept on the bundle, so the caller can reuse it (the excerpt selector does).
             query_bundle.embedding = self.embed_model.get_query_embedding(query)
-        embedding = query_bundle.embedding
+        best, dense = self._ranked(query, query_bundle.embedding)
+        parts = question_parts(query) if self.split_parts else []
+        if parts:
+            # A question in two parts ("who is the scientific director of the TechMed Centre,
+            # and who is Director Health at Economic Board Utrecht?") is searched for whole
+            # and part by part; the passages are taken in turn from each list, so every part
+            # has its best passage even when the other part's passages outscore it.
+            lists = [best]
+            for part in parts:
+                ranked, more = self._ranked(part, self.embed_model.get_query_embedding(part))
+                lists.append(ranked)
+                for i, score in more.items():
+                    dense.setdefault(i, score)
+            best = list(dict.fromkeys(i for row in zip_longest(*lists) for i in row if i))
+        best = best[: self.top_k]
+        return [
+            NodeWithScore(node=lexical.nodes[self._position[i]], score=float(dense[i]))
+            for i in best
+        ]
+
+    def _ranked(self, query: str, embedding: list[float]) -> tuple[list[str], dict[str, float]]:
+        """The candidate chunk ids for a query, best first, and their dense similarities."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        lexical = self.lexical()
         found = self.index.vector_store().query(
             VectorStoreQuery(query_embedding=embedding, similarity_top_k=self.candidates)
         )
@@ -249,11 +290,7 @@ class HybridRetriever(BaseRetriever):
         best = sorted(ids, key=lambda i: fused[i], reverse=True)
         if self.sentences is not None and self.rerank_depth > self.top_k:
             best = self._by_best_sentence(embedding, best[: self.rerank_depth], fused)
-        best = best[: self.top_k]
-        return [
-            NodeWithScore(node=lexical.nodes[self._position[i]], score=float(dense[i]))
-            for i in best
-        ]
+        return best, dense
 
     def _by_best_sentence(
         self, embedding: Sequence[float], ids: list[str], fused: dict[str, float]
