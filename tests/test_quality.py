@@ -800,15 +800,20 @@ def test_an_answer_with_a_misplaced_number_is_asked_once_more_without_it(extract
     assert answer.citations and "more than a hundred patients" in answer.citations[0].text
 
 
-def _as_served(extractive_engine, embed_model, llm):  # type: ignore[no-untyped-def]
+def _as_served(extractive_engine, embed_model, llm, english_draft: bool = True):  # type: ignore[no-untyped-def]
     """An engine over the test index built as the server builds it for the local model:
-    retrieval re-ranked by sentences, and excerpts within the local model's budget."""
+    retrieval re-ranked by sentences, and excerpts within the local model's budget. Without
+    ``english_draft``, Dutch questions are answered in Dutch first (as for a hosted model
+    configured so)."""
     from askconvergence.answer.engine import Engine
     from askconvergence.answer.excerpts import ExcerptSelector
     from askconvergence.index import PassageIndex
     from askconvergence.retrieve import make_retriever
 
     settings = extractive_engine.settings
+    if not english_draft:
+        llm_settings = settings.llm.model_copy(update={"english_draft": False})
+        settings = settings.model_copy(update={"llm": llm_settings})
     excerpts = ExcerptSelector(embed_model, budget_words=150)
     retriever = make_retriever(PassageIndex(settings), embed_model, settings, sentences=excerpts)
     return Engine(settings, retriever, llm, excerpts)
@@ -1018,6 +1023,10 @@ def test_the_chat_gives_the_whole_list_an_answer_cut_short(extractive_engine, em
                 f"Erasmus University Rotterdam. [{found.group(1)}]" if found else "NOT_IN_DOCUMENTS"
             )
             yield CompletionResponse(text=text, delta=text)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            # Asked to write its English draft in Dutch: a name stays as it is.
+            return CompletionResponse(text=prompt.split("assistant: ")[-2].split("\n")[0])
 
     engine = _as_served(extractive_engine, embed_model, OneOfThree())
     answer = engine.ask("Welke instellingen werken samen binnen Convergence Health & Technology?")
@@ -1380,6 +1389,32 @@ def test_a_contact_is_asked_for_as_a_person() -> None:
         assert with_wording(asked) == asked
 
 
+def test_a_dutch_question_is_answered_in_english_first_then_written_in_dutch(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    from askconvergence.answer.prompts import TRANSLATE_PROMPT
+
+    llm = _Bilingual(  # the 1.5B model's v021 answers: in Dutch another company, in English right
+        anchor="Kennispark Twente",
+        english="Demcon, Medspray, U-Needle, and Micronit are based at the Kennispark Twente "
+        "innovation campus. [{n}]",
+        dutch="Flux Robotics zit op Kennispark Twente [{n}].",
+        translation="Demcon, Medspray, U-Needle en Micronit zitten op Kennispark Twente. [{n}]",
+    )
+    engine = _as_served(extractive_engine, embed_model, llm)
+    answer = engine.ask("Welke medtechbedrijven zitten er op Kennispark Twente?")
+    assert ["Answer in English" in p for p in llm.streamed] == [True]
+    assert len(llm.translated) == 1 and TRANSLATE_PROMPT in llm.translated[0]
+    assert answer.grounded and answer.answer.startswith("Demcon, Medspray, U-Needle en Micronit")
+    assert "Kennispark Twente" in answer.citations[0].text
+    # With the draft turned off, the Dutch answer comes first.
+    llm = _Bilingual(anchor="Kennispark Twente", english="", dutch=llm.translation)
+    engine = _as_served(extractive_engine, embed_model, llm, english_draft=False)
+    answer = engine.ask("Welke medtechbedrijven zitten er op Kennispark Twente?")
+    assert ["Answer in Dutch" in p for p in llm.streamed] == [True] and not llm.translated
+    assert answer.answer.startswith("Demcon, Medspray, U-Needle en Micronit")
+
+
 def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
@@ -1395,7 +1430,7 @@ def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_
         "cruciaal voor de toekomst van de zorg. [{n}]",
     )
     streamed, translated = llm.streamed, llm.translated
-    engine = _as_served(extractive_engine, embed_model, llm)
+    engine = _as_served(extractive_engine, embed_model, llm, english_draft=False)
     answer = engine.ask(
         "De samenwerking van welke wetenschapsgebieden is volgens Convergence Health & "
         "Technology cruciaal voor de toekomst van de zorg?"
@@ -1475,7 +1510,7 @@ def test_a_dutch_answer_slipping_into_another_script_is_asked_for_in_english(
         translation="Convergentie is het integreren van kennis, expertise en methodologie uit "
         "verschillende domeinen. [{n}]",
     )
-    engine = _as_served(extractive_engine, embed_model, llm)
+    engine = _as_served(extractive_engine, embed_model, llm, english_draft=False)
     answer = engine.ask("Wat verstaan ze bij Convergence Health & Technology onder convergentie?")
     assert ["Answer in Dutch" in p for p in llm.streamed] == [True, False]
     assert answer.grounded and answer.answer.startswith("Convergentie is het integreren van")

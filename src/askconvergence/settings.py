@@ -58,6 +58,11 @@ class LLMSettings(BaseModel):
     threads: int = Field(2, description="CPU threads for llama.cpp.")
     context_window: int = Field(4096, description="Context window for llama.cpp, in tokens.")
     max_tokens: int = Field(256, description="Longest answer, in tokens.")
+    english_draft: bool = Field(
+        True,
+        description="Answer a Dutch question in English first, then have that answer written "
+        "in Dutch: the small local model answers Dutch questions far better in English.",
+    )
     temperature: float = Field(0.0, description="Sampling temperature (0 = deterministic).")
     timeout: float = Field(120.0, description="Seconds to wait for a hosted model.")
 

@@ -239,6 +239,14 @@ class Engine:
             return
 
         given = passages  # what the model reads: whole passages or their best sentences
+        # The language the model answers in, and its answer is checked in: a Dutch question
+        # is answered in English first, the small model's strong language, and the answer
+        # written in Dutch at the end (see _translated).
+        draft = (
+            "en"
+            if language == "nl" and self.llm is not None and self.settings.llm.english_draft
+            else language
+        )
         if self.llm is None:
             raw = extract_answer(query, passages)
             yield Event("token", raw)
@@ -254,7 +262,7 @@ class Engine:
                 held = True  # hold text back while it could still be the decline token
                 ran_away = False  # the model looped on citation markers
                 odds: dict[str, float] = {}
-                deltas = self._generate(query, given, language, odds)
+                deltas = self._generate(query, given, language, odds, reply_in=draft)
                 for delta in deltas:
                     timings.setdefault("first_token_s", time.perf_counter() - start)
                     raw += delta
@@ -275,7 +283,7 @@ class Engine:
                         break
                 deltas.close()  # stops generation at once when declined or looping
                 leaning = sum(odds.values())  # how likely the model was to decline at once
-                confirmed = self._check(query, given, language, raw)
+                confirmed = self._check(query, given, language, raw, draft)
             finally:
                 ticket.release()  # the next request in line may start
         timings["total_s"] = time.perf_counter() - start
@@ -284,15 +292,16 @@ class Engine:
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)
             return
+        reply_in = draft  # the language of the answer as it stands
         if ran_away:
             # What a model wrote before looping on markers is seldom the answer ("About Health
             # & Technology [1] [1] [1] ..."): the sentence that answers is quoted instead.
             quoted = quote_answer(raw, given, query, language, min_overlap=0.3)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("The answer looped; quoting the passage instead: %r", quoted)
-                raw = quoted
+                raw, reply_in = quoted, language
         objection, at_fault = self._objection(
-            raw, given, query, language, leaning, confirmed, passages
+            raw, given, query, reply_in, leaning, confirmed, passages
         )
         if objection and at_fault and self.llm is not None:
             # The answer took a value from a sentence about something else: ask once more
@@ -302,23 +311,26 @@ class Engine:
             given = without_sentences(passages, at_fault)
             if self.excerpts is not None:
                 given = self.excerpts.select(query, given, bundle.embedding)
-            raw = self._answer_once(query, given, language) if given else ""
+            raw = self._answer_once(query, given, language, reply_in=draft) if given else ""
             log.info("Second answer: %r", raw)
             if not raw.strip() or reads_as_decline(raw):
                 yield from self._decline(question, language, passages, timings, start)
                 return
-            objection, more = self._objection(raw, given, query, language, 0.0, True, passages)
+            objection, more = self._objection(raw, given, query, draft, 0.0, True, passages)
+            reply_in = draft
             at_fault |= more
         elif objection and (restated := restated_items(raw, query)):
             # The model copied the question's own list ("put at risk by ageing, rising costs
             # and staffing problems"); asked without it, it reads what the list is about.
             asked = without_list(query, restated)
-            again = self._answer_once(asked, given, language) if asked != query else ""
+            again = (
+                self._answer_once(asked, given, language, reply_in=draft) if asked != query else ""
+            )
             log.info("%s; asked %r instead: %r", objection, asked, again)
             if (
                 again.strip()
                 and not reads_as_decline(again)
-                and self._passes(again, given, query, language, passages)
+                and self._passes(again, given, query, draft, passages)
             ):
                 raw, objection = again, ""
         elif objection and announces(raw, query):
@@ -327,16 +339,15 @@ class Engine:
             quoted = quote_following(raw, passages, language)
             if quoted and self._passes(quoted, passages, query, language, passages):
                 log.info("%s; quoting what follows it: %r", objection, quoted)
-                raw, objection, given = quoted, "", passages
+                raw, objection, given, reply_in = quoted, "", passages, language
         elif objection and echoes_question(raw, query):
             # "Erasmus MC has an intensive partnership with Erasmus MC [3]": the model read
             # the passages but only restated the question; quote the sentence that answers.
             quoted = quote_answer(raw, given, query, language)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
-                raw, objection = quoted, ""
-        reply_in = language
-        if objection and language == "nl" and self._misread(raw, given, query):
+                raw, objection, reply_in = quoted, "", language
+        if objection and reply_in == "nl" and self._misread(raw, given, query):
             # A Dutch answer that only restates the question, gives another kind of thing
             # than asked, or shares too few words with the English passages to show where it
             # read them: asked for in English, the answer is held to the checks of any
@@ -364,7 +375,7 @@ class Engine:
             quoted = quote_answer(raw, left, query, language, min_overlap=0.5)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
-                raw, objection = quoted, ""
+                raw, objection, reply_in = quoted, "", language
         if objection:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
@@ -539,15 +550,20 @@ class Engine:
         backed = max(support, default=0.0) >= self.settings.retrieval.min_support * scale
         return text, cited, support, bool(cited) and backed
 
-    def _check(self, question: str, passages: list[Passage], language: str, raw: str) -> bool:
-        """False when a real answer (not a decline) is disowned by the verification turn."""
+    def _check(
+        self, question: str, passages: list[Passage], language: str, raw: str, reply_in: str
+    ) -> bool:
+        """False when a real answer (not a decline) in ``reply_in`` is disowned by the
+        verification turn."""
         if not self.settings.retrieval.verify or not raw.strip() or reads_as_decline(raw):
             return True
-        if not self._grounding(raw, passages, language, question)[3]:
+        if not self._grounding(raw, passages, reply_in, question)[3]:
             return True  # declined anyway; no need to ask
-        return self._confirmed(question, passages, language, raw)
+        return self._confirmed(question, passages, language, raw, reply_in)
 
-    def _confirmed(self, question: str, passages: list[Passage], language: str, raw: str) -> bool:
+    def _confirmed(
+        self, question: str, passages: list[Passage], language: str, raw: str, reply_in: str
+    ) -> bool:
         """Ask the model, in one more short turn, whether its answer is stated in the passages.
 
         The conversation so far is the prompt it just answered, so llama.cpp reuses its cache
@@ -557,7 +573,7 @@ class Engine:
 
         assert self.llm is not None
         messages = [
-            *self._messages(question, passages, language),
+            *self._messages(question, passages, language, reply_in),
             ChatMessage(role=MessageRole.ASSISTANT, content=raw),
             ChatMessage(role=MessageRole.USER, content=VERIFY_PROMPT),
         ]
