@@ -1728,6 +1728,9 @@ def test_a_who_answer_naming_no_one_new_is_no_answer() -> None:
     director = "Who is the director of Health Valley?"
     assert names_nobody("The director of Health Valley leads the ecosystem [1].", director)
     assert not names_nobody("Chris Doomernik [1].", director)
+    # A run of the question's own names is no one new.
+    twente = "Wie is de directeur van MedTech Twente?"
+    assert names_nobody("MedTech Twente In Twente, the medtech sector is growing [1].", twente)
     assert not names_nobody(
         "Jelle van der Weijde [1].", "Wie is de directeur Health van Economic Board Utrecht?"
     )  # noqa: E501

@@ -483,9 +483,12 @@ def names_nobody(answer: str, question: str) -> bool:
     if not (_ASKS_AGENT.search(question) or _ASKS_WHICH_BODY.search(question)):
         return False
     text = _NOT_A_NAME.sub("", _MARKER.sub("", answer))
-    # "European": countries and their adjectives name no one either.
+    # "European": countries and their adjectives name no one either, nor does a run of the
+    # question's own names ("MedTech Twente In Twente, the medtech sector ...").
+    asked = set(content_terms(_fold(question)))
     return not any(
-        set(content_terms(_fold(name))) - _COMMON_NAMES for name in _new_names(text, question)
+        set(content_terms(_fold(name))) - _COMMON_NAMES - asked
+        for name in _new_names(text, question)
     )
 
 
