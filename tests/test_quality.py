@@ -1389,6 +1389,24 @@ def test_a_contact_is_asked_for_as_a_person() -> None:
         assert with_wording(asked) == asked
 
 
+def test_an_answer_naming_only_the_question_s_subject_is_quoted_over(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    class Tautology(_StreamingLLM):  # the 1.5B model's t016 answer
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            n = _marker_of("dRural", prompt)
+            text = f"Health Valley was launched thanks in part to Health Valley [{n}]."
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Tautology())
+    answer = engine.ask(
+        "Which European project for people living in rural areas did Health Valley help get "
+        "started?"
+    )
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("The documents say:") and "dRural" in answer.answer
+
+
 def test_a_dutch_question_is_answered_in_english_first_then_written_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
@@ -1728,6 +1746,10 @@ def test_a_who_answer_naming_no_one_new_is_no_answer() -> None:
     director = "Who is the director of Health Valley?"
     assert names_nobody("The director of Health Valley leads the ecosystem [1].", director)
     assert not names_nobody("Chris Doomernik [1].", director)
+    # A question for a project by name: "dRural" is a name, though in lower case.
+    project = "Which European project for people in rural areas did Health Valley help start?"
+    assert names_nobody("Health Valley was launched thanks in part to Health Valley [1].", project)
+    assert not names_nobody("The European project dRural [1].", project)
     # A run of the question's own names is no one new.
     twente = "Wie is de directeur van MedTech Twente?"
     assert names_nobody("MedTech Twente In Twente, the medtech sector is growing [1].", twente)

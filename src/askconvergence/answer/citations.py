@@ -471,6 +471,18 @@ _ASKS_AGENT = re.compile(
 _NOT_A_NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’]*-based\s+|[®™]")
 
 
+# "Which European project did Health Valley help get started?" asks for a project by name;
+# "Health Valley was launched thanks in part to Health Valley" names none.
+_ASKS_NAMED = re.compile(
+    r"\b(?:which|what|welke?)\s+(?:[\w-]+\s+){0,2}?(?:projects?|projecten|programmes?|"
+    r"programs?|programma's|events?|evenement(?:en)?|conferences?|conferenties?|tools?)\b",
+    re.IGNORECASE,
+)
+
+
+_INNER_CAPITAL = re.compile(r"\b[a-z]+[A-Z][\w-]*")
+
+
 def names_nobody(answer: str, question: str) -> bool:
     """Whether an answer to "who founded / leads / is the director of X" (or "which
     organisations ...") names no one the question does not: "Inreda Diabetic was founded by
@@ -480,12 +492,18 @@ def names_nobody(answer: str, question: str) -> bool:
     question's names and plain words are caught."""
     from askconvergence.retrieve import content_terms
 
-    if not (_ASKS_AGENT.search(question) or _ASKS_WHICH_BODY.search(question)):
+    if not (
+        _ASKS_AGENT.search(question)
+        or _ASKS_WHICH_BODY.search(question)
+        or _ASKS_NAMED.search(question)
+    ):
         return False
     text = _NOT_A_NAME.sub("", _MARKER.sub("", answer))
     # "European": countries and their adjectives name no one either, nor does a run of the
     # question's own names ("MedTech Twente In Twente, the medtech sector ...").
     asked = set(content_terms(_fold(question)))
+    if any(_fold(w) not in asked for w in _INNER_CAPITAL.findall(text)):
+        return False  # "dRural", "eHealth": a name, though it starts in lower case
     return not any(
         set(content_terms(_fold(name))) - _COMMON_NAMES - asked
         for name in _new_names(text, question)

@@ -340,9 +340,10 @@ class Engine:
             if quoted and self._passes(quoted, passages, query, language, passages):
                 log.info("%s; quoting what follows it: %r", objection, quoted)
                 raw, objection, given, reply_in = quoted, "", passages, language
-        elif objection and echoes_question(raw, query):
-            # "Erasmus MC has an intensive partnership with Erasmus MC [3]": the model read
-            # the passages but only restated the question; quote the sentence that answers.
+        elif objection and (echoes_question(raw, query) or names_nobody(raw, query)):
+            # "Erasmus MC has an intensive partnership with Erasmus MC [3]", "Health Valley was
+            # launched thanks in part to Health Valley [1]": the model read the passages but
+            # only restated the question; quote the sentence that answers.
             quoted = quote_answer(raw, given, query, language)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
