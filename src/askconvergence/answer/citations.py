@@ -485,11 +485,11 @@ _INNER_CAPITAL = re.compile(r"\b[a-z]+[A-Z][\w-]*")
 
 def names_nobody(answer: str, question: str) -> bool:
     """Whether an answer to "who founded / leads / is the director of X" (or "which
-    organisations ...") names no one the question does not: "Inreda Diabetic was founded by
-    the Twente-based Inreda® Diabetic"; "Health Hub Utrecht invited their Finnish
-    counterparts" to "Which Finnish organisations took part in Health Hub Utrecht's ...?".
-    A sentence-opening word ("Currently") counts as a name, so only answers made of the
-    question's names and plain words are caught."""
+    organisations / project / event ...") names no one the question does not: "Inreda
+    Diabetic was founded by the Twente-based Inreda® Diabetic"; "Health Hub Utrecht invited
+    their Finnish counterparts" to "Which Finnish organisations took part in Health Hub
+    Utrecht's ...?". A sentence-opening word ("Currently") counts as a name, so only answers
+    made of the question's names and plain words are caught."""
     from askconvergence.retrieve import content_terms
 
     if not (
