@@ -800,19 +800,18 @@ def test_an_answer_with_a_misplaced_number_is_asked_once_more_without_it(extract
     assert answer.citations and "more than a hundred patients" in answer.citations[0].text
 
 
-def _as_served(extractive_engine, embed_model, llm, english_draft: bool = True):  # type: ignore[no-untyped-def]
+def _as_served(extractive_engine, embed_model, llm, english_draft: bool = False):  # type: ignore[no-untyped-def]
     """An engine over the test index built as the server builds it for the local model:
-    retrieval re-ranked by sentences, and excerpts within the local model's budget. Without
-    ``english_draft``, Dutch questions are answered in Dutch first (as for a hosted model
-    configured so)."""
+    retrieval re-ranked by sentences, and excerpts within the local model's budget. With
+    ``english_draft``, Dutch questions are answered in English first."""
     from askconvergence.answer.engine import Engine
     from askconvergence.answer.excerpts import ExcerptSelector
     from askconvergence.index import PassageIndex
     from askconvergence.retrieve import make_retriever
 
     settings = extractive_engine.settings
-    if not english_draft:
-        llm_settings = settings.llm.model_copy(update={"english_draft": False})
+    if english_draft != settings.llm.english_draft:
+        llm_settings = settings.llm.model_copy(update={"english_draft": english_draft})
         settings = settings.model_copy(update={"llm": llm_settings})
     excerpts = ExcerptSelector(embed_model, budget_words=150)
     retriever = make_retriever(PassageIndex(settings), embed_model, settings, sentences=excerpts)
@@ -1023,10 +1022,6 @@ def test_the_chat_gives_the_whole_list_an_answer_cut_short(extractive_engine, em
                 f"Erasmus University Rotterdam. [{found.group(1)}]" if found else "NOT_IN_DOCUMENTS"
             )
             yield CompletionResponse(text=text, delta=text)
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
-            # Asked to write its English draft in Dutch: a name stays as it is.
-            return CompletionResponse(text=prompt.split("assistant: ")[-2].split("\n")[0])
 
     engine = _as_served(extractive_engine, embed_model, OneOfThree())
     answer = engine.ask("Welke instellingen werken samen binnen Convergence Health & Technology?")
@@ -1419,7 +1414,7 @@ def test_a_dutch_question_is_answered_in_english_first_then_written_in_dutch(
         dutch="Flux Robotics zit op Kennispark Twente [{n}].",
         translation="Demcon, Medspray, U-Needle en Micronit zitten op Kennispark Twente. [{n}]",
     )
-    engine = _as_served(extractive_engine, embed_model, llm)
+    engine = _as_served(extractive_engine, embed_model, llm, english_draft=True)
     answer = engine.ask("Welke medtechbedrijven zitten er op Kennispark Twente?")
     assert ["Answer in English" in p for p in llm.streamed] == [True]
     assert len(llm.translated) == 1 and TRANSLATE_PROMPT in llm.translated[0]
@@ -1427,7 +1422,7 @@ def test_a_dutch_question_is_answered_in_english_first_then_written_in_dutch(
     assert "Kennispark Twente" in answer.citations[0].text
     # With the draft turned off, the Dutch answer comes first.
     llm = _Bilingual(anchor="Kennispark Twente", english="", dutch=llm.translation)
-    engine = _as_served(extractive_engine, embed_model, llm, english_draft=False)
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask("Welke medtechbedrijven zitten er op Kennispark Twente?")
     assert ["Answer in Dutch" in p for p in llm.streamed] == [True] and not llm.translated
     assert answer.answer.startswith("Demcon, Medspray, U-Needle en Micronit")
@@ -1448,7 +1443,7 @@ def test_a_dutch_answer_that_restates_the_question_is_asked_for_in_english_then_
         "cruciaal voor de toekomst van de zorg. [{n}]",
     )
     streamed, translated = llm.streamed, llm.translated
-    engine = _as_served(extractive_engine, embed_model, llm, english_draft=False)
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask(
         "De samenwerking van welke wetenschapsgebieden is volgens Convergence Health & "
         "Technology cruciaal voor de toekomst van de zorg?"
@@ -1528,7 +1523,7 @@ def test_a_dutch_answer_slipping_into_another_script_is_asked_for_in_english(
         translation="Convergentie is het integreren van kennis, expertise en methodologie uit "
         "verschillende domeinen. [{n}]",
     )
-    engine = _as_served(extractive_engine, embed_model, llm, english_draft=False)
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask("Wat verstaan ze bij Convergence Health & Technology onder convergentie?")
     assert ["Answer in Dutch" in p for p in llm.streamed] == [True, False]
     assert answer.grounded and answer.answer.startswith("Convergentie is het integreren van")

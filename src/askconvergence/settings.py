@@ -59,9 +59,9 @@ class LLMSettings(BaseModel):
     context_window: int = Field(4096, description="Context window for llama.cpp, in tokens.")
     max_tokens: int = Field(256, description="Longest answer, in tokens.")
     english_draft: bool = Field(
-        True,
+        False,
         description="Answer a Dutch question in English first, then have that answer written "
-        "in Dutch: the small local model answers Dutch questions far better in English.",
+        "in Dutch (with the packaged model it was no better than Dutch at once, and slower).",
     )
     temperature: float = Field(0.0, description="Sampling temperature (0 = deterministic).")
     timeout: float = Field(120.0, description="Seconds to wait for a hosted model.")
