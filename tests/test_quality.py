@@ -646,6 +646,13 @@ def test_a_person_named_nowhere_near_the_subject_is_no_answer() -> None:
     hub = "Bij wie kan ik terecht als ik wil samenwerken met Health Hub Utrecht?"
     assert unanchored_people("Jelle van der Weijde [1].", [contact], hub) == set()
     assert unanchored_people("Miina Ojanperä [1].", [contact], hub) == {"Miina Ojanperä"}
+    # A title naming the subject anchors a name only when no sentence names it.
+    titled = replace(contact, title="Health tech collaboration between Finland and the Netherlands")
+    embassy = "Wie kan ik bij de ambassade in Finland benaderen met ideeën voor samenwerking?"
+    assert unanchored_people("Jelle van der Weijde [1].", [titled], embassy) == {
+        "Jelle van der Weijde"
+    }
+    assert unanchored_people("Miina Ojanperä [1].", [titled], embassy) == set()
     # Only "who" questions with a name in them are checked; the question's own names pass.
     assert unanchored_people("Hofmans [1].", passages, "Who is a professor of surgery?") == set()
     assert unanchored_people("Micronit [1].", passages, "Where is Micronit based?") == set()

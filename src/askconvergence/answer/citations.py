@@ -890,9 +890,14 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     # "Chris Doomernik, director of Health Valley, explains ..."; a name in the next sentence
     # is most often a contact line or another story. An organisation is named in the very
     # sentence too: a news item's title names its partners, not who does what in it (DORA).
-    windows = _windows(passages, question, reach=0, titled=person)
+    # The title counts only when no sentence names the subject itself: under "Health
+    # technology collaboration between Finland and the Netherlands", the Utrecht contact is
+    # not the one for "ideas for health tech co-operation between Finland and the Netherlands".
+    windows = _windows(passages, question, reach=0, titled=False)
     if windows is None:
         return set()
+    if not windows and person:
+        windows = _windows(passages, question, reach=0, titled=True) or []
     keys = [_passage_keys(window) for window in windows]
     return {
         name
