@@ -33,6 +33,17 @@ def test_a_sentence_wrapped_over_two_lines_stays_one_sentence() -> None:
     ]
 
 
+def test_a_blank_line_ends_a_sentence_whatever_follows() -> None:
+    # Joined to the sentence before, a contact line read as being about Micronit.
+    text = (
+        "Micronit chips are used for COVID-19 research.\n\ndrs. M.M.J. van Hillegersberg (Martine)"
+    )
+    assert split_sentences(text) == [
+        "Micronit chips are used for COVID-19 research.",
+        "drs. M.M.J. van Hillegersberg (Martine)",
+    ]
+
+
 def test_overlapping_chunks_give_each_sentence_once() -> None:
     intro = "Principles\nOur approach rests on three key principles."
     first = Passage(1, "a", "T", f"{intro}\n1.\nA holistic approach to health and care.", 0.9)

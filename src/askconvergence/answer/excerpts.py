@@ -35,7 +35,12 @@ log = logging.getLogger(__name__)
 
 # A sentence ends at . ! ? followed by space and a capital, digit or quote, or at a line break
 # (unless the next line starts in lower case: a sentence wrapped over two lines).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý\"“‘(])|\s*\n+\s*(?![a-zà-ÿ])")
+# A sentence ends at . ! ? before a capital, a digit or a quote; at a line break before
+# anything but a lower-case letter (a sentence wrapped over two lines stays one); and at a
+# blank line, whatever follows ("... COVID-19 research.\n\ndrs. M.M.J. van Hillegersberg").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý\"“‘(])|\s*\n[^\S\n]*\n\s*|\s*\n+\s*(?![a-zà-ÿ])"
+)
 _POINTS_BACK = re.compile(
     r"^(he|she|it|its|they|their|this|these|those|that|there|such|the latter|"
     r"hij|zij|ze|het|dit|deze|die|daar|hun|haar|zijn)\b",
