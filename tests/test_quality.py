@@ -1394,13 +1394,9 @@ def test_a_contact_is_asked_for_as_a_person() -> None:
 def test_an_answer_naming_only_the_question_s_subject_is_quoted_over(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]
-    class Tautology(_StreamingLLM):  # the 1.5B model's t016 answer
-        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            n = _marker_of("dRural", prompt)
-            text = f"Health Valley was launched thanks in part to Health Valley [{n}]."
-            yield CompletionResponse(text=text, delta=text)
-
-    engine = _as_served(extractive_engine, embed_model, Tautology())
+    tautology = "Health Valley was launched thanks in part to Health Valley [{n}]."
+    llm = _Bilingual(anchor="dRural", english=tautology, dutch=tautology)  # t016's answer
+    engine = _as_served(extractive_engine, embed_model, llm)
     answer = engine.ask(
         "Which European project for people living in rural areas did Health Valley help get "
         "started?"

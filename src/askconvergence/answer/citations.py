@@ -377,6 +377,12 @@ def _passage_numbers(text: str) -> frozenset[str]:
     return frozenset(_numbers(text) | _fraction_numbers(text) | spelled)
 
 
+@lru_cache(maxsize=8192)
+def _passage_shares(text: str) -> frozenset[str]:
+    """Shares a passage states: percentages, and fractions in words ("one-third" is 33%)."""
+    return frozenset(_PERCENT.findall(text)) | _fraction_numbers(text)
+
+
 def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "") -> set[str]:
     """Numbers in an answer that neither the passages nor the question contain.
 
@@ -388,7 +394,7 @@ def invented_numbers(answer: str, passages: Sequence[Passage], question: str = "
     shares = set(_PERCENT.findall(question))
     for passage in passages:
         known |= _passage_numbers(passage.text)
-        shares |= set(_PERCENT.findall(passage.text)) | _fraction_numbers(passage.text)
+        shares |= _passage_shares(passage.text)
     # A share is a number of its own: "30%" is not the "over 30 partners" of another sentence.
     return (_numbers(answer) - known) | (set(_PERCENT.findall(answer)) - shares)
 

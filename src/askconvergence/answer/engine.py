@@ -98,6 +98,11 @@ def _trim_runaway(text: str) -> str | None:
     return text[: looping.start()] + looping.group(1) if looping else None
 
 
+def _foreign(raw: str, given: list[Passage], question: str) -> set[str]:
+    """Letters of another script in an answer that neither the question nor its passages have."""
+    return foreign_letters(raw, [question, *(p.text for p in given)])
+
+
 def reads_as_decline(text: str) -> bool:
     """Whether an answer says the passages do not answer (in English or Dutch)."""
     return DECLINE_TOKEN in text or bool(_DECLINE_WORDS.search(text))
@@ -427,7 +432,7 @@ class Engine:
         if not grounded[3]:
             # Nothing in the answer is backed by the passages: the model made it up.
             return f"answer support {grounded[2]} too low", set()
-        foreign = foreign_letters(raw, [question, *(p.text for p in given)])
+        foreign = _foreign(raw, given, question)
         if foreign:
             return f"the answer slipped into another script ({''.join(sorted(foreign))})", set()
         invented = invented_numbers(raw, given, question)
@@ -507,7 +512,7 @@ class Engine:
         the question restated, or not the kind of thing asked (no city, no one, no amount)."""
         return self.llm is not None and (
             not self._grounding(raw, given, "nl", question)[3]
-            or bool(foreign_letters(raw, [question, *(p.text for p in given)]))
+            or bool(_foreign(raw, given, question))
             or echoes_question(raw, question)
             or names_no_city(raw, question)
             or names_nobody(raw, question)

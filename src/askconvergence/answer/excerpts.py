@@ -19,6 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from askconvergence.answer.citations import ASKS_WHEN, MONTHS, YEAR, asks_for_several, counting
@@ -82,6 +83,10 @@ def split_sentences(text: str) -> list[str]:
         else:
             out.append(carry)
     return out
+
+
+# A passage's sentences come back with every question about it; their language is read once.
+_language_of = lru_cache(maxsize=20_000)(detect_language)
 
 
 def _opens_line(text: str, sentence: str) -> bool:
@@ -384,7 +389,7 @@ class ExcerptSelector:
             # questions about something else. English questions are left as they are: the
             # bias favours the passages' own language, which the model reads best.
             cosines = [
-                c - self.language_bias if detect_language(s.text) == asked_in else c
+                c - self.language_bias if _language_of(s.text) == asked_in else c
                 for c, s in zip(cosines, sentences, strict=True)
             ]
         # Key terms weigh by how rare they are among these sentences (BM25's idf): a term in
