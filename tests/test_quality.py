@@ -1405,6 +1405,27 @@ def test_an_answer_naming_only_the_question_s_subject_is_quoted_over(
     assert answer.answer.startswith("The documents say:") and "dRural" in answer.answer
 
 
+def test_an_answer_read_from_a_passage_title_is_quoted_over(extractive_engine, embed_model) -> None:  # type: ignore[no-untyped-def]
+    """d01: the 1.5B model named the three organisations of the article's title as the LDE
+    partnership; the text says "(Leiden University, TU Delft and EUR)"."""
+    from askconvergence.answer.citations import from_titles
+
+    titled = (
+        "Delft University of Technology, Erasmus University Rotterdam, and Erasmus MC form "
+        "the LDE partnership. [{n}]"
+    )
+    llm = _Bilingual(anchor="LDE partnership", english=titled, dutch=titled)
+    engine = _as_served(extractive_engine, embed_model, llm)
+    answer = engine.ask("Which universities form the LDE partnership?")
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("The documents say:") and "Leiden University" in answer.answer
+    # A name in no passage and in no title is made up, not read from a heading.
+    lde = [p for p in answer.retrieved if "LDE partnership" in p.text]
+    assert from_titles(titled.format(n=1), lde)
+    assert not from_titles("Jan de Vries leads the LDE partnership [1].", lde)
+    assert not from_titles("Leiden University, TU Delft and EUR [1].", lde)
+
+
 def test_a_dutch_question_is_answered_in_english_first_then_written_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]

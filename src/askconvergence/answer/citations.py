@@ -31,6 +31,7 @@ __all__ = [
     "dangles",
     "echoes_question",
     "fractions_as_written",
+    "from_titles",
     "invented_items",
     "invented_names",
     "invented_numbers",
@@ -1373,6 +1374,18 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
         given = " ".join(p.text for p in passages).lower()
         invented.update(c for c in contacts if c.lower() not in given)
     return invented
+
+
+def from_titles(answer: str, passages: Sequence[Passage], question: str = "") -> bool:
+    """Whether every name the answer made up is in the title of a passage: the model read the
+    heading as its answer ("Delft University of Technology, Erasmus University Rotterdam and
+    Erasmus MC form the LDE partnership", where the text says "(Leiden University, TU Delft
+    and EUR)")."""
+    invented = invented_names(answer, passages, question)
+    if not invented:
+        return False
+    titled = [replace(p, text=p.title) for p in passages]
+    return not invented_names(answer, [*passages, *titled], question)
 
 
 # A list: items joined by commas, the last by "and" or "or" ("A, B, and C"; "A, B or C").

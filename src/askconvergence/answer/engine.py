@@ -18,6 +18,7 @@ from askconvergence.answer.citations import (
     dangles,
     echoes_question,
     fractions_as_written,
+    from_titles,
     invented_items,
     invented_names,
     invented_numbers,
@@ -345,10 +346,15 @@ class Engine:
             if quoted and self._passes(quoted, passages, query, language, passages):
                 log.info("%s; quoting what follows it: %r", objection, quoted)
                 raw, objection, given, reply_in = quoted, "", passages, language
-        elif objection and (echoes_question(raw, query) or names_nobody(raw, query)):
+        elif objection and (
+            echoes_question(raw, query)
+            or names_nobody(raw, query)
+            or from_titles(raw, given, query)
+        ):
             # "Erasmus MC has an intensive partnership with Erasmus MC [3]", "Health Valley was
             # launched thanks in part to Health Valley [1]": the model read the passages but
-            # only restated the question; quote the sentence that answers.
+            # only restated the question (or a passage's title); quote the sentence that
+            # answers.
             quoted = quote_answer(raw, given, query, language)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
