@@ -137,8 +137,13 @@ def test_a_chosen_sentence_brings_the_list_it_leads_into() -> None:
     assert choose_sentences(sentences, scores, budget_words=100) == {0, 1, 2, 3, 5}
     # Not for a question that asks for one thing.
     assert choose_sentences(sentences, scores, budget_words=100, lists=False) == {0, 5}
-    # A chosen bullet brings no lead or other bullets.
+    # A chosen bullet brings no lead or other bullets past a quarter of the budget ...
     assert choose_sentences(sentences, [0.1, 0.1, 3.0, 0.1, 0.2, 1.0], budget_words=6) == {2}
+    # ... and within it, the bullets before it back to the lead (w001: "- Individual-tailored
+    # precise medical treatment for all" alone was read as all they strive for), then the rest.
+    last = [0.1, 0.1, 0.1, 3.0, 0.2, 1.0]
+    assert choose_sentences(sentences, last, budget_words=100) == {1, 2, 3, 5}
+    assert choose_sentences(sentences, last, budget_words=100, lists=False) == {2, 3, 5}
 
 
 def test_a_question_in_a_passage_brings_the_sentence_that_answers_it() -> None:

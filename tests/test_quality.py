@@ -437,6 +437,21 @@ def test_a_question_for_an_address_answered_without_one_is_no_answer() -> None:
     assert not misses_address("Jelle van der Weijde [1].", "Who should I contact?")
 
 
+def test_a_question_for_a_share_answered_without_one_is_no_answer() -> None:
+    """w002: "3 [1]" for "Welk deel ...?", read from "One-third of the Dutch working population"."""
+    from askconvergence.answer.citations import misses_share
+
+    part = "Welk deel van de Nederlandse beroepsbevolking heeft een chronische aandoening?"
+    assert misses_share("3 [1]", part)
+    assert not misses_share("Een derde [1].", part)
+    assert not misses_share("33% [1].", part)
+    proportion = "What proportion of Dutch workers has a chronic condition?"
+    assert misses_share("Three Dutch workers [1].", proportion)
+    assert not misses_share("One-third of them [1].", proportion)
+    assert not misses_share("1/3 [1].", proportion)
+    assert not misses_share("3 [1]", "How many principles are there?")
+
+
 def test_names_in_no_passage_are_invented() -> None:
     from askconvergence.answer.citations import invented_names
 
@@ -491,6 +506,14 @@ def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
         "Waar is het gevestigd?", history, Fixed(reply="Waar is het systeem gevestigd?")
     )
     assert "Micronit" in lost
+    # A subject with a name is kept by the name, not by a little word the rewrite shares
+    # (w031: "voor" of "Wat voor chips maakt Micronit?").
+    chips = [Turn("user", "Wat voor chips maakt Micronit?"), Turn("assistant", "Chips [1].")]
+    asked = "Voor welk soort onderzoek worden ze gebruikt?"
+    vague = llm_rewrite(asked, chips, Fixed(reply="Wat voor onderzoek worden ze gebruikt?"))
+    assert "Micronit" in vague
+    named = "Voor welk onderzoek worden de chips van Micronit gebruikt?"
+    assert llm_rewrite(asked, chips, Fixed(reply=named)) == named
     # A name from the last answer resolves "that person" as well as the earlier subject would.
     contact = [
         Turn("user", "Who can I contact about working with Health Hub Utrecht?"),
@@ -959,6 +982,35 @@ def test_an_answer_that_only_announces_a_list_gets_its_items() -> None:
     assert list_after_lead(other, [lead, rest], [lead, rest], asked) == other
 
 
+def test_a_count_and_which_question_gets_the_list_run_on_after_the_colon() -> None:
+    """w036: "Op hoeveel pijlers ..., en welke zijn dat?" answered with the count only."""
+    from askconvergence.answer.citations import asks_for_several, list_after_lead
+
+    hub = _p(
+        2,
+        "The Health Hub Utrecht network organization is built on six pillars: health and "
+        "wellbeing daily practice, policy and governance, research and education, design and "
+        "innovation.\n\nThe 2030 goal of Health Hub Utrecht is a positive circle of life.",
+    )
+    asked = "Op hoeveel pijlers is het netwerk van Health Hub Utrecht gebouwd, en welke zijn dat?"
+    said = "Het netwerk van Health Hub Utrecht is gebouwd uit six pillars [2]."
+    assert list_after_lead(said, [hub], [hub], asked) == (
+        f"{said}\n- health and wellbeing daily practice [2]\n- policy and governance [2]"
+        "\n- research and education [2]\n- design and innovation [2]"
+    )
+    # Unchanged: an answer naming an item, a question for the count alone.
+    named = "Six pillars, such as policy and governance [2]."
+    assert list_after_lead(named, [hub], [hub], asked) == named
+    count = "Op hoeveel pijlers is het netwerk van Health Hub Utrecht gebouwd?"
+    assert list_after_lead(said, [hub], [hub], count) == said
+    # "What are the ..." asks for several when what follows would after "which".
+    assert asks_for_several("What are the four things Convergence says it strives for?")
+    assert asks_for_several("what r the 3 convergence principles")
+    assert asks_for_several("Wat zijn de zes pijlers van Health Hub Utrecht?")
+    assert not asks_for_several("What is the goal of Health Hub Utrecht?")
+    assert asks_for_several("What are the costs of the artificial pancreas?")
+
+
 def test_commas_between_markers_are_dropped() -> None:
     assert split_answer("They strive for all. [1], [2], [3]") == [
         "They strive for all. [1] [2] [3]"
@@ -1053,6 +1105,14 @@ def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:
     assert miscounted("33% of them [4].", [third, pancreas], share) == set()
     # Nothing counts what is asked: nothing to tell by.
     assert miscounted("100,000 [3].", [pancreas], "How many hospitals use it?") == set()
+    # Unless the answer counts it and the question is in English (w030: "6 employees" from
+    # "six pillars"); a Dutch question's thing may be counted in the passages' English words.
+    pillars = _p(2, "The Health Hub Utrecht network organization is built on six pillars.")
+    employees = "How many employees does Health Hub Utrecht have?"
+    assert miscounted("Health Hub Utrecht has 6 employees [2].", [pillars], employees) == {"6"}
+    assert miscounted("Some 100,000 people have type 1 diabetes [3].", [pancreas], dutch) == set()
+    people = "Hoeveel mensen in Nederland hebben diabetes type 1?"
+    assert miscounted("100.000 mensen [3].", [pancreas], people) == set()
 
 
 def test_an_echoed_answer_is_replaced_by_the_passage_sentence_that_answers() -> None:

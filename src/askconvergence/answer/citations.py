@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
+from askconvergence.answer.language import detect_language
 from askconvergence.answer.types import Passage
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "misplaced_numbers",
     "misses_address",
     "misses_quantity",
+    "misses_share",
     "names_no_city",
     "names_nobody",
     "of_another_kind",
@@ -430,6 +432,25 @@ def misses_quantity(answer: str, question: str) -> bool:
     return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
 
 
+_ASKS_SHARE = re.compile(
+    r"\b(?:what|which)\s+(?:proportion|share|fraction|part|percentage|portion)\b|"
+    r"\b(?:welk|hoe\s+groot\s+(?:is\s+)?het)\s+(?:deel|aandeel|percentage|gedeelte)\b|"
+    r"\bhoeveel\s+procent\b",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(
+    r"%|\b\d+\s*/\s*\d+\b|\b(?:percent|procent|half|helft|halve|third|thirds|derde|quarter|"
+    r"kwart|fifth|vijfde|majority|meerderheid|minority|minderheid|most|meeste)\b",
+    re.IGNORECASE,
+)
+
+
+def misses_share(answer: str, question: str) -> bool:
+    """Whether a "what proportion / welk deel" question got an answer with no share in it:
+    "3 [1]" for "One-third of the Dutch working population has a chronic condition"."""
+    return bool(_ASKS_SHARE.search(question)) and not _SHARE.search(_MARKER.sub("", answer))
+
+
 _ASKS_ADDRESS = re.compile(
     r"\b(?:e-?mail(?:\s*address|adres)?|web\s*site|website|url|web\s*address|webadres|"
     r"phone\s+number|telephone|telefoonnummer|telefoon|nummer)\b",
@@ -789,7 +810,9 @@ def miscounted(answer: str, passages: Sequence[Passage], question: str) -> set[s
     diabetes", while "more than a hundred patients already carry the device" counts them.
     The thing counted is found by its first five letters, so a Dutch question finds English
     passages, where :func:`misplaced_numbers` cannot tell. Only checked when some sentence of
-    the passages counts X.
+    the passages counts X, or the question is in English: then "6 employees" is a count no
+    passage gives ("six pillars"); a Dutch question's X may be counted in other words
+    ("100.000 mensen" from "100,000 people").
     """
     pattern = counting(question)
     if pattern is None:
@@ -798,7 +821,7 @@ def miscounted(answer: str, passages: Sequence[Passage], question: str) -> set[s
     for passage in passages:
         for match in pattern.finditer(_fold(passage.text)):
             counted |= _passage_numbers(match.group(0))
-    if not counted:
+    if not counted and detect_language(question) != "en":
         return set()
     # Only what the answer itself counts as X: "33% of the Dutch working population" is a
     # share of people, not a count of them.
@@ -1102,9 +1125,28 @@ _ASKS_WHICH = re.compile(
 _ADJECTIVE = re.compile(r"(?:ic|ical|ische|ieke|ale|ele)$")
 
 
+# "What are the four things ...", "Wat zijn de zes pijlers ...": what follows the article is
+# read as after "which".
+_WHAT_ARE_THE = re.compile(
+    r"\b(?:what|which|wat|welke)\s+(?:are|were|r|zijn|waren)\s+(?:the|de)\s+(.+)", re.IGNORECASE
+)
+
+# "..., and which are they?", "en welke zijn dat?".
+_WHICH_ARE_THEY = re.compile(
+    r"\b(?:which|what|welke|wat)\s+(?:are|were|zijn|waren)\s+(?:they|those|these|dat|die|deze|het)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_for_several(question: str) -> bool:
     """Whether a "which/welke" question asks for more than one thing: a count before the
-    noun, or a plural noun ("universities", "instellingen", "thema's"; not "campus")."""
+    noun, or a plural noun ("universities", "instellingen", "thema's"; not "campus"); also
+    "what are the ..." ("What are the four things they strive for?")."""
+    if _WHICH_ARE_THEY.search(question):
+        return True
+    are_the = _WHAT_ARE_THE.search(question)
+    if are_the:
+        return asks_for_several(f"which {are_the.group(1)}")
     match = _ASKS_WHICH.search(question)
     if not match:
         return False
@@ -1313,6 +1355,26 @@ def list_after_lead(
             if any(overlap(item, body, leave_out=line) >= 0.5 for item, _ in items):
                 return answer
             listing = "\n".join(f"- {item} [{n}]" for item, n in items)
+            return f"{answer.rstrip()}\n{listing}"
+    return _inline_list_after(answer, body, given)
+
+
+# A list run on after a colon: "built on six pillars: health and wellbeing daily practice,
+# policy and governance, research and education, ...".
+_INLINE_LIST = re.compile(r"(\w+\s+\w+):\s+([^:\n]+?,[^:\n]+?,[^:\n]+?)(?:\.(?=\s|$)|\n|$)")
+
+
+def _inline_list_after(answer: str, body: str, given: Sequence[Passage]) -> str:
+    """The answer with the items of an inline list whose opening words (the two before the
+    colon: "six pillars") it copied without any of them."""
+    for passage in given:
+        for found in _INLINE_LIST.finditer(passage.text):
+            if found.group(1).lower() not in body.lower():
+                continue
+            items = [re.sub(r"^(?:and|en)\s+", "", i.strip()) for i in found.group(2).split(",")]
+            if any(overlap(item, body) >= 0.5 for item in items):
+                return answer
+            listing = "\n".join(f"- {item} [{passage.n}]" for item in items if item)
             return f"{answer.rstrip()}\n{listing}"
     return answer
 

@@ -28,6 +28,7 @@ from askconvergence.answer.citations import (
     misplaced_numbers,
     misses_address,
     misses_quantity,
+    misses_share,
     names_no_city,
     names_nobody,
     of_another_kind,
@@ -491,6 +492,8 @@ class Engine:
             return f"a sentence of the answer breaks off: {raw!r}", set()
         if misses_quantity(raw, question):
             return "the question asks for an amount and the answer has none", set()
+        if misses_share(raw, question):
+            return "the question asks for a share and the answer gives none", set()
         if misses_address(raw, question):
             return "the question asks for an address or number and the answer has none", set()
         if names_no_city(raw, question):
@@ -523,6 +526,7 @@ class Engine:
             or names_no_city(raw, question)
             or names_nobody(raw, question)
             or misses_quantity(raw, question)
+            or misses_share(raw, question)
             or misses_address(raw, question)
         )
 

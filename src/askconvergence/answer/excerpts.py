@@ -180,7 +180,21 @@ def _bring_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words: i
     the budget, and return the words left: the sentence before "We strive for: - Life-long
     health ..." states the mission, and without the list the model answered a "what do they
     strive for" question with the mission. A list opened by a lead brings its bullets; a
-    numbered list its first item (the items after it follow, see _continue_lists)."""
+    numbered list its first item (the items after it follow, see _continue_lists). A chosen
+    bullet brings the bullets before it back to the lead ("- Individual-tailored precise
+    medical treatment for all" alone was read as all the organisations strive for)."""
+    for i in sorted(chosen):
+        if not _BULLET.match(sentences[i].text):
+            continue
+        j = i - 1
+        while _follows(sentences, j, j + 1) and j not in chosen:
+            if sentences[j].words > extra_words:
+                break
+            chosen.add(j)
+            extra_words -= sentences[j].words
+            if not _BULLET.match(sentences[j].text):
+                break
+            j -= 1
     for i in sorted(chosen):
         if _BULLET.match(sentences[i].text) or _item_number(sentences[i].text) is not None:
             continue

@@ -88,6 +88,15 @@ def _last_subject(history: Sequence[Turn]) -> str:
     return _subject(turns[-1]) if turns else ""
 
 
+def _names(text: str) -> list[str]:
+    """The capitalised words of a subject (names), but question words."""
+    return [
+        w
+        for w in _WORD.findall(text)
+        if w[0].isupper() and len(w) > 2 and w.casefold() not in _QUESTION_WORDS
+    ]
+
+
 def _shares_a_word(a: str, b: str) -> bool:
     words_b = {w.casefold() for w in _WORD.findall(b) if len(w) > 2}
     return any(w.casefold() in words_b for w in _WORD.findall(a) if len(w) > 2)
@@ -164,8 +173,11 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
     # reference (the small model sometimes guesses another subject): keep the earlier subject.
     # A name from the last answer resolves it too ("that person" → "Jelle van der Weijde").
     subject = _last_subject(history)
+    # A subject with a name is kept only by its name: "Wat voor onderzoek worden ze
+    # gebruikt?" shares "voor" with "Wat voor chips maakt Micronit?", not the company.
+    kept = " ".join(_names(subject)) or subject
     if subject and not (
-        _shares_a_word(rewritten, subject) or _names_from_answer(rewritten, question, history)
+        _shares_a_word(rewritten, kept) or _names_from_answer(rewritten, question, history)
     ):
         log.info("Rewrite %r lost the subject %r; adding it", rewritten, subject)
         return f"{rewritten} ({subject})"
