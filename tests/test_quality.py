@@ -980,6 +980,20 @@ def test_an_answer_that_only_announces_a_list_gets_its_items() -> None:
     assert list_after_lead(said, [lead], [lead, rest], asked) == said
     other = "Convergence integrates knowledge from different domains [1]."
     assert list_after_lead(other, [lead, rest], [lead, rest], asked) == other
+    # Only the line's last sentence opens its list (d08: the institutes named in the sentence
+    # before "We strive for:" got the goals appended).
+    mission = Passage(
+        1,
+        "d",
+        "About",
+        "TU Delft, Erasmus MC and Erasmus University Rotterdam are on a mission to shape the "
+        "future of health. We strive for:\n\n- Life-long health\n- Socio-economic equality",
+        0.9,
+        chunk_id="m",
+    )
+    institutes = "Welke instellingen werken samen binnen Convergence Health & Technology?"
+    named = "Erasmus University Rotterdam [1]"
+    assert list_after_lead(named, [mission], [mission], institutes) == named
 
 
 def test_a_count_and_which_question_gets_the_list_run_on_after_the_colon() -> None:

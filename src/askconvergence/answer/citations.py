@@ -1342,7 +1342,11 @@ def list_after_lead(
     for passage in passages:
         lines = _lines(passage.text)
         for lead, line in enumerate(lines):
-            if _ITEM_LINE.match(line) or support(body, line) < 0.6:
+            # The sentence that opens the list is the line's last: "TU Delft, Erasmus MC and
+            # Erasmus University Rotterdam are on a mission ... We strive for:" opens what
+            # they strive for, not a list of the institutes.
+            opening = re.split(r"(?<=[.!?])\s+", line)[-1]
+            if _ITEM_LINE.match(line) or support(body, opening) < 0.6:
                 continue
             items = [
                 (item, marker.get(where or passage.chunk_id))
