@@ -1500,6 +1500,27 @@ def test_an_answer_read_from_a_passage_title_is_quoted_over(extractive_engine, e
     assert not from_titles("Leiden University, TU Delft and EUR [1].", lde)
 
 
+def test_an_answer_keeps_its_sentences_whose_names_belong_to_the_subject(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """v039: one sentence names the Utrecht contact, the other the Finland one asked for;
+    asked again without the Utrecht lines, the model named no one and the answer was lost."""
+    both = (
+        "Jelle van der Weijde [{n}] is the Director Health at Health Hub Utrecht. Miina "
+        "Ojanperä [{n}] is the Policy Officer for Trade and Innovation at the Netherlands "
+        "Embassy in Finland."
+    )
+    llm = _Bilingual(anchor="Miina", english=both, dutch=both, streamed=[])
+    engine = _as_served(extractive_engine, embed_model, llm)
+    answer = engine.ask(
+        "Who should I get in touch with about ideas for health tech cooperation between "
+        "Finland and the Netherlands?"
+    )
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("Miina Ojanperä") and "Jelle" not in answer.answer
+    assert len(llm.streamed) == 1  # not asked again
+
+
 def test_a_dutch_question_is_answered_in_english_first_then_written_in_dutch(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]

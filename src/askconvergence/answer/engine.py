@@ -34,6 +34,7 @@ from askconvergence.answer.citations import (
     of_another_kind,
     qualified_as_written,
     restated_items,
+    split_answer,
     unanchored_amounts,
     unanchored_people,
     unanchored_years,
@@ -98,6 +99,14 @@ def _trim_runaway(text: str) -> str | None:
     """The text cut after the first marker of a run of repeated ones; None when it has none."""
     looping = _RUNAWAY.search(text)
     return text[: looping.start()] + looping.group(1) if looping else None
+
+
+def _without_claims(raw: str, values: set[str]) -> str:
+    """The answer without its sentences stating any of ``values`` ("" when that leaves all
+    of it or none)."""
+    claims = split_answer(raw)
+    kept = [c for c in claims if not any(v.casefold() in c.casefold() for v in values)]
+    return " ".join(kept) if 0 < len(kept) < len(claims) else ""
 
 
 def _foreign(raw: str, given: list[Passage], question: str) -> set[str]:
@@ -310,7 +319,14 @@ class Engine:
         objection, at_fault = self._objection(
             raw, given, query, reply_in, leaning, confirmed, passages
         )
-        if objection and at_fault and self.llm is not None:
+        kept = _without_claims(raw, at_fault) if objection and at_fault else ""
+        if kept and self._passes(kept, given, query, draft, passages):
+            # Only some of the answer's sentences took a value from a sentence about something
+            # else ("Jelle van der Weijde [1] is the Director Health at Health Hub Utrecht.
+            # Miina Ojanperä [2] is the Policy Officer ... at the embassy"): the others answer.
+            log.info("%s; keeping the answer's other sentences: %r", objection, kept)
+            raw, objection = kept, ""
+        elif objection and at_fault and self.llm is not None:
             # The answer took a value from a sentence about something else: ask once more
             # without the sentences stating it, so the model reads the one that answers (and
             # the excerpts' budget goes to the next best sentences).
