@@ -1719,6 +1719,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout8",
         "heldout9",
         "heldout10",
+        "heldout11",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
