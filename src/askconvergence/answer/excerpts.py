@@ -165,7 +165,11 @@ def choose_sentences(
     # A list brought along to a question for one thing is only more to misread: "Hoeveel
     # studenten ...?" was answered "2" once "We strive for: - ..." came along.
     extra = _bring_lists(sentences, chosen, budget_words // 4) if lists else budget_words // 4
-    _continue_lists(sentences, chosen, extra)
+    extra = _continue_lists(sentences, chosen, extra)
+    left = _bring_leads(sentences, chosen, extra) if lists else extra
+    if left < extra:
+        # What is left goes to the bullets under a lead a chosen bullet brought along.
+        _bring_lists(sentences, chosen, left)
     return chosen
 
 
@@ -180,21 +184,7 @@ def _bring_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words: i
     the budget, and return the words left: the sentence before "We strive for: - Life-long
     health ..." states the mission, and without the list the model answered a "what do they
     strive for" question with the mission. A list opened by a lead brings its bullets; a
-    numbered list its first item (the items after it follow, see _continue_lists). A chosen
-    bullet brings the bullets before it back to the lead ("- Individual-tailored precise
-    medical treatment for all" alone was read as all the organisations strive for)."""
-    for i in sorted(chosen):
-        if not _BULLET.match(sentences[i].text):
-            continue
-        j = i - 1
-        while _follows(sentences, j, j + 1) and j not in chosen:
-            if sentences[j].words > extra_words:
-                break
-            chosen.add(j)
-            extra_words -= sentences[j].words
-            if not _BULLET.match(sentences[j].text):
-                break
-            j -= 1
+    numbered list its first item (the items after it follow, see _continue_lists)."""
     for i in sorted(chosen):
         if _BULLET.match(sentences[i].text) or _item_number(sentences[i].text) is not None:
             continue
@@ -219,11 +209,31 @@ def _bring_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words: i
     return extra_words
 
 
+def _bring_leads(sentences: Sequence[Sentence], chosen: set[int], extra_words: int) -> int:
+    """Add to ``chosen`` the bullets before each chosen bullet back to the sentence that leads
+    into them, within ``extra_words``; return the words left ("- Individual-tailored precise
+    medical treatment for all" alone was read as all the organisations strive for). Last of
+    the list steps: a list already begun (a lead, a numbered item) is completed first."""
+    for i in sorted(chosen):
+        if not _BULLET.match(sentences[i].text):
+            continue
+        j = i - 1
+        while _follows(sentences, j, j + 1) and j not in chosen:
+            if sentences[j].words > extra_words:
+                break
+            chosen.add(j)
+            extra_words -= sentences[j].words
+            if not _BULLET.match(sentences[j].text):
+                break
+            j -= 1
+    return extra_words
+
+
 # A numbered list item's number at the start of a sentence ("2. Integrative approach ...").
 _LIST_ITEM = re.compile(r"^(\d{1,2})[.)]\s")
 
 
-def _continue_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words: int) -> None:
+def _continue_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words: int) -> int:
     """Add to ``chosen`` the next item of each numbered list item in it, within
     ``extra_words`` over the budget: "1. A holistic ..." and "2. Integrative ..." without
     "3. Responsible innovation" read as a list of two, and the model made up a third. The
@@ -236,6 +246,7 @@ def _continue_lists(sentences: Sequence[Sentence], chosen: set[int], extra_words
         chosen.add(j)
         extra_words -= sentences[j].words
         todo.append(j)
+    return extra_words
 
 
 def _next_item(sentences: Sequence[Sentence], i: int) -> int | None:
