@@ -1025,6 +1025,23 @@ def test_a_count_and_which_question_gets_the_list_run_on_after_the_colon() -> No
     assert asks_for_several("What are the costs of the artificial pancreas?")
 
 
+def test_a_line_opening_a_list_gets_no_source_of_its_own() -> None:
+    """t005: "The three principles the convergence approach is based on are: [1]"."""
+    principles = _p(
+        1,
+        "Our convergence approach is built on three key defining principles. 1. A holistic "
+        "and life course approach 2. Integrative approach 3. Responsible innovation",
+    )
+    listed = (
+        "The three principles the convergence approach is based on are:\n1. A holistic and "
+        "life course approach [1]\n2. Integrative approach [1]\n3. Responsible innovation [1]"
+    )
+    assert check_citations(listed, [principles])[0] == listed
+    # Alone, the line keeps the source that backs it.
+    lead = "The convergence approach is based on three key defining principles:"
+    assert check_citations(lead, [principles])[0] == f"{lead} [1]"
+
+
 def test_commas_between_markers_are_dropped() -> None:
     assert split_answer("They strive for all. [1], [2], [3]") == [
         "They strive for all. [1] [2] [3]"

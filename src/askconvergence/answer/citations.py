@@ -1072,8 +1072,9 @@ def check_citations(
     """
     by_n = {p.n: p for p in passages}
     text = clean_markers(text, set(by_n))
-    sentences = []
+    sentences: list[tuple[str, list[int], str]] = []
     best_support = []
+    leads: set[int] = set()  # list-opening sentences given a source the model did not cite
     for sentence, sep in _split(text):
         body = _tidy(_MARKER.sub("", sentence))
         scores = {n: support(body, p.text) for n, p in by_n.items()}
@@ -1089,7 +1090,13 @@ def check_citations(
         keep = [n for n in cited if scores[n] >= KEEP_SUPPORT * scale]
         if not keep and best_n is not None and scores[best_n] >= ATTRIBUTE_SUPPORT * scale:
             keep = [best_n]
+            if body.endswith(":"):
+                leads.add(len(sentences))
         sentences.append((body, keep, sep))
+    if any(keep for i, (_, keep, _) in enumerate(sentences) if i not in leads):
+        # A line that opens a list ("The three principles ... are:") gets no source of its
+        # own when its items carry theirs.
+        sentences = [(b, [] if i in leads else k, s) for i, (b, k, s) in enumerate(sentences)]
 
     order: list[int] = []
     for _, keep, _ in sentences:
