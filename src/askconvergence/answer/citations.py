@@ -421,15 +421,23 @@ _QUANTITY_WORDS = re.compile(
 )
 
 
+def _asked_but_missing(
+    answer: str, question: str, asks: Sequence[re.Pattern[str]], has: Sequence[re.Pattern[str]]
+) -> bool:
+    """Whether one of ``asks`` matches the question and none of ``has`` the answer's text."""
+    if not any(pattern.search(question) for pattern in asks):
+        return False
+    text = _MARKER.sub("", answer)
+    return not any(pattern.search(text) for pattern in has)
+
+
 def misses_quantity(answer: str, question: str) -> bool:
     """Whether a "how many / how much" question got an answer with no amount in it.
 
     Such an answer ("The project received EU funding [1].") talks about the subject but does
     not answer; the small model writes it when the passages hold no amount.
     """
-    if not (_ASKS_QUANTITY.search(question) or _ASKS_COST.search(question)):
-        return False
-    return not _QUANTITY_WORDS.search(_MARKER.sub("", answer))
+    return _asked_but_missing(answer, question, (_ASKS_QUANTITY, _ASKS_COST), (_QUANTITY_WORDS,))
 
 
 _ASKS_SHARE = re.compile(
@@ -448,7 +456,7 @@ _SHARE = re.compile(
 def misses_share(answer: str, question: str) -> bool:
     """Whether a "what proportion / welk deel" question got an answer with no share in it:
     "3 [1]" for "One-third of the Dutch working population has a chronic condition"."""
-    return bool(_ASKS_SHARE.search(question)) and not _SHARE.search(_MARKER.sub("", answer))
+    return _asked_but_missing(answer, question, (_ASKS_SHARE,), (_SHARE,))
 
 
 _ASKS_ADDRESS = re.compile(
@@ -463,10 +471,7 @@ def misses_address(answer: str, question: str) -> bool:
     """Whether a question for an email address, website or phone number got an answer with
     none: "Contact us If you have any questions ..., please contact us [1]" to "What email
     address can I use to contact Convergence Health & Technology?"."""
-    if not _ASKS_ADDRESS.search(question):
-        return False
-    text = _MARKER.sub("", answer)
-    return not (_CONTACT.search(text) or _PHONE.search(text))
+    return _asked_but_missing(answer, question, (_ASKS_ADDRESS,), (_CONTACT, _PHONE))
 
 
 # Capitalised words that start a sentence but name no place.

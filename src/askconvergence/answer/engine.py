@@ -320,7 +320,7 @@ class Engine:
             raw, given, query, reply_in, leaning, confirmed, passages
         )
         kept = _without_claims(raw, at_fault) if objection and at_fault else ""
-        if kept and self._passes(kept, given, query, draft, passages):
+        if kept and self._passes(kept, given, query, reply_in, passages):
             # Only some of the answer's sentences took a value from a sentence about something
             # else ("Jelle van der Weijde [1] is the Director Health at Health Hub Utrecht.
             # Miina Ojanperä [2] is the Policy Officer ... at the embassy"): the others answer.

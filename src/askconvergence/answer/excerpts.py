@@ -34,8 +34,6 @@ __all__ = ["ExcerptSelector", "choose_sentences", "split_sentences", "unique_sen
 
 log = logging.getLogger(__name__)
 
-# A sentence ends at . ! ? followed by space and a capital, digit or quote, or at a line break
-# (unless the next line starts in lower case: a sentence wrapped over two lines).
 # A sentence ends at . ! ? before a capital, a digit or a quote; at a line break before
 # anything but a lower-case letter (a sentence wrapped over two lines stays one); and at a
 # blank line, whatever follows ("... COVID-19 research.\n\ndrs. M.M.J. van Hillegersberg").
