@@ -469,6 +469,12 @@ def test_names_in_no_passage_are_invented() -> None:
     # "Universiteit" finds "University" by its first five letters.
     uni = [_p(2, "Flux Robotics is a spin-off of the University of Twente.")]
     assert invented_names("Het is een spin-off van de Universiteit Twente [2].", uni) == set()
+    # Two words of a passage written as one, the Dutch way, are no new name; a made-up
+    # word glued to a known one still is.
+    chips = [_p(4, "Chips used in hospitals, including for cancer research and COVID-19 tests.")]
+    glued = "De chips worden gebruikt voor Kankeronderzoek en COVID-19research [4]."
+    assert invented_names(glued, chips) == {"Kankeronderzoek"}
+    assert invented_names("Ook voor COVID-19moonshots [4].", chips) == {"COVID-19moonshots"}
     # An email or web address must be in a passage as written.
     contact = [_p(3, "Connect with Jelle van der Weijde. Mail info@hhu.nl or see www.hhu.nl.")]
     made_up = "Jelle van der Weijde's email address is jelle.vanderweijde@econboard.uu.nl [3]."
@@ -1120,6 +1126,30 @@ def test_the_chat_gives_the_whole_list_an_answer_cut_short(extractive_engine, em
     assert "Three leading institutes" in answer.citations[0].text
 
 
+def test_a_sentence_that_breaks_off_after_a_list_is_left_out(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    class BreakingOff(_StreamingLLM):  # the 1.5B model's x039 answer: a list, then "... in [3]."
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            found = re.search(r"\[(\d+)\][^\[]*Clinical Technology", prompt)
+            n = found.group(1) if found else "1"
+            text = (
+                "Deze gezamenlijke opleidingen zijn:\n"
+                "- Bachelor's en Master's programmes in Clinical Technology\n"
+                "- Holland Proton Therapy Centre\n"
+                f"Deze gezamenlijke opleidingen zijn bijvoorbeeld in [{n}]."
+            )
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, BreakingOff())
+    answer = engine.ask("Welke gezamenlijke opleidingen hebben de LDE-universiteiten?")
+    assert answer.grounded, answer.answer
+    assert "Clinical Technology" in answer.answer
+    assert "bijvoorbeeld in" not in answer.answer
+    assert "\n- Holland Proton" in answer.answer  # the list keeps its lines
+    assert "Clinical Technology" in answer.citations[0].text
+
+
 def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:
     from askconvergence.answer.citations import miscounted
 
@@ -1737,6 +1767,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout9",
         "heldout10",
         "heldout11",
+        "heldout12",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "counting",
     "miscounted",
     "dangles",
+    "dangling",
     "echoes_question",
     "fractions_as_written",
     "from_titles",
@@ -565,18 +566,24 @@ _DANGLING = frozenset(
 )  # fmt: skip
 
 
-def dangles(answer: str, question: str = "") -> bool:
-    """Whether a sentence of the answer breaks off where its fact should be ("Demcon was
+def dangling(answer: str, question: str = "") -> list[str]:
+    """The sentences of the answer that break off where their fact should be ("Demcon was
     founded in [1]."): the small model writes that when the passages lack the fact. A
     sentence ending as the question does is worded after it, not broken off: "3 core
     principles are the convergence approach ... based on [1]." to "How many core principles
     is the convergence approach ... based on?"."""
     asked_end = _WORD.findall(question.lower())[-2:]
+    broken = []
     for sentence in split_answer(answer):
         words = _WORD.findall(_MARKER.sub("", sentence).lower())
         if words and words[-1] in _DANGLING and words[-2:] != asked_end:
-            return True
-    return False
+            broken.append(sentence)
+    return broken
+
+
+def dangles(answer: str, question: str = "") -> bool:
+    """Whether a sentence of the answer breaks off (see :func:`dangling`)."""
+    return bool(dangling(answer, question))
 
 
 ASKS_WHEN = re.compile(
@@ -1444,7 +1451,7 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
         for part in _WORD.findall(_fold(word)):
             if part in known or part in _COMMON_NAMES or len(part) < 3:
                 continue
-            if not any(_found(part, st, pre) for st, pre in keys):
+            if not any(_found(part, st, pre) or _glued(part, st, pre) for st, pre in keys):
                 invented.add(word)
     # An email address or web address must be in a passage as written.
     contacts = _CONTACT.findall(text)
@@ -1452,6 +1459,17 @@ def invented_names(answer: str, passages: Sequence[Passage], question: str = "")
         given = " ".join(p.text for p in passages).lower()
         invented.update(c for c in contacts if c.lower() not in given)
     return invented
+
+
+def _glued(word: str, stems: frozenset[str], prefixes: frozenset[str]) -> bool:
+    """Whether ``word`` is two words of a passage written as one, the way Dutch compounds
+    are ("COVID-19research" from "COVID-19 research", "cancerresearch")."""
+    for cut in range(2, len(word) - 2):
+        head, tail = word[:cut], word[cut:]
+        head_found = head in stems if head.isdigit() else cut >= 3 and _found(head, stems, prefixes)
+        if head_found and _found(tail, stems, prefixes):
+            return True
+    return False
 
 
 def from_titles(answer: str, passages: Sequence[Passage], question: str = "") -> bool:

@@ -16,6 +16,7 @@ from askconvergence.answer.citations import (
     cited_numbers,
     complete_list,
     dangles,
+    dangling,
     echoes_question,
     fractions_as_written,
     from_titles,
@@ -107,6 +108,16 @@ def _without_claims(raw: str, values: set[str]) -> str:
     claims = split_answer(raw)
     kept = [c for c in claims if not any(v.casefold() in c.casefold() for v in values)]
     return " ".join(kept) if 0 < len(kept) < len(claims) else ""
+
+
+def _without_broken(raw: str, broken: list[str]) -> str:
+    """The answer without the sentences that break off, its lines kept as they are ("" when
+    nothing else is left)."""
+    kept = raw
+    for sentence in broken:
+        kept = kept.replace(sentence, "")
+    kept = re.sub(r"[ \t]*\n\s*\n", "\n", kept).strip()
+    return kept if re.sub(r"\[\d+\]", "", kept).strip() else ""
 
 
 def _foreign(raw: str, given: list[Passage], question: str) -> set[str]:
@@ -319,6 +330,13 @@ class Engine:
         objection, at_fault = self._objection(
             raw, given, query, reply_in, leaning, confirmed, passages
         )
+        broken = dangling(raw, query) if objection else []
+        rest = _without_broken(raw, broken) if broken else ""
+        if rest and self._passes(rest, given, query, reply_in, passages):
+            # A sentence broke off ("Deze opleidingen zijn bijvoorbeeld in [3].") after a
+            # list that answers: the rest stands when it passes every check.
+            log.info("%s; keeping the rest: %r", objection, rest)
+            raw, objection = rest, ""
         kept = _without_claims(raw, at_fault) if objection and at_fault else ""
         if kept and self._passes(kept, given, query, reply_in, passages):
             # Only some of the answer's sentences took a value from a sentence about something
