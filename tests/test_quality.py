@@ -1150,6 +1150,45 @@ def test_a_sentence_that_breaks_off_after_a_list_is_left_out(
     assert "Clinical Technology" in answer.citations[0].text
 
 
+def _passage_words(prompt: str) -> int:
+    """How many words of passage text a prompt gives the model."""
+    return len(prompt.split("Passages:", 1)[-1].split("Question:", 1)[0].split())
+
+
+def test_a_decline_over_the_excerpts_is_asked_again_over_the_best_sentences(  # type: ignore[no-untyped-def]
+    extractive_engine, embed_model
+) -> None:
+    prompts = []
+
+    class Distracted(_StreamingLLM):  # the 1.5B model's x024: declines over 150 words, not 60
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            prompts.append(prompt)
+            found = re.search(r"\[(\d+)\][^\[]*online Inspiration conference", prompt)
+            focused = _passage_words(prompt) <= 90
+            text = (
+                f"6 November 2020 [{found.group(1)}]" if found and focused else "NOT_IN_DOCUMENTS"
+            )
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Distracted())
+    question = "On what date did Health Hub Utrecht hold the online Inspiration conference?"
+    answer = engine.ask(question)
+    assert len(prompts) == 2 and _passage_words(prompts[0]) > 90, [len(p) for p in prompts]
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("6 November 2020")
+    assert "6 November 2020" in answer.citations[0].text
+
+    class Inventing(_StreamingLLM):  # declines, then makes a place up over fewer sentences
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            focused = _passage_words(prompt) <= 90
+            text = "It was held at the Jaarbeurs in Utrecht [1]." if focused else "NOT_IN_DOCUMENTS"
+            yield CompletionResponse(text=text, delta=text)
+
+    engine = _as_served(extractive_engine, embed_model, Inventing())
+    answer = engine.ask("Where was the online Inspiration conference held?")
+    assert not answer.grounded and answer.citations == [], answer.answer
+
+
 def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:
     from askconvergence.answer.citations import miscounted
 

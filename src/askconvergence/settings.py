@@ -82,6 +82,12 @@ class RetrievalSettings(BaseModel):
         "the question, best first, up to this many (0 = whole passages). Unset: 150 for the "
         "local model (its prompt reading speed sets the wait for the first word), 0 otherwise.",
     )
+    retry_words: int = Field(
+        60,
+        description="When the LLM declines over its excerpts, ask once more over only the best "
+        "sentences within this many words, and answer if that answer passes every check "
+        "(0 = never; only with excerpts, i.e. prompt_words above 0).",
+    )
     candidates: int = Field(
         20, description="Candidates taken from each of dense and BM25 search before fusing."
     )

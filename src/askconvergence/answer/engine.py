@@ -315,6 +315,27 @@ class Engine:
                 ticket.release()  # the next request in line may start
         timings["total_s"] = time.perf_counter() - start
         log.debug("Raw answer: %r (decline p %.3f)", raw, leaning)
+        retry = self.settings.retrieval.retry_words
+        if (
+            (not raw.strip() or reads_as_decline(raw))
+            and self.llm is not None
+            and self.excerpts is not None
+            and retry > 0
+        ):
+            # The small model declines over 150 words that hold the answer in one long sentence
+            # among others ("investment from both university medical centres and TU Delft in
+            # the Holland Proton Therapy Centre; ..."); over the best sentences alone it reads
+            # it. An unanswerable question stays declined: the model declines again, or its
+            # answer fails the checks that any answer must pass.
+            narrow = self.excerpts.select(query, passages, bundle.embedding, budget_words=retry)
+            again = self._answer_once(query, narrow, language, reply_in=draft)
+            log.info("Declined; over the best sentences only: %r", again)
+            if (
+                again.strip()
+                and not reads_as_decline(again)
+                and self._passes(again, narrow, query, draft, passages)
+            ):
+                raw, given, leaning = again, narrow, 0.0
 
         if not raw.strip() or reads_as_decline(raw):
             yield from self._decline(question, language, passages, timings, start)

@@ -458,17 +458,20 @@ class ExcerptSelector:
         query: str,
         passages: Sequence[Passage],
         query_embedding: Sequence[float] | None = None,
+        budget_words: int | None = None,
     ) -> list[Passage]:
         """The passages as the model should see them: only chosen sentences, numbers unchanged;
         passages left with no sentence are dropped. Short inputs are returned whole.
-        ``query_embedding`` saves embedding the query again when the retriever already did."""
+        ``query_embedding`` saves embedding the query again when the retriever already did;
+        ``budget_words`` replaces the selector's own budget for this call."""
+        budget = self.budget_words if budget_words is None else budget_words
         total = sum(len(p.text.split()) for p in passages)
-        if self.budget_words <= 0 or total <= self.budget_words:
+        if budget <= 0 or total <= budget:
             return list(passages)
         sentences = unique_sentences(passages)
         scores = self.scores(query, sentences, [p.title for p in passages], query_embedding)
         lists = asks_for_several(query)
-        chosen = choose_sentences(sentences, scores, self.budget_words, lists=lists)
+        chosen = choose_sentences(sentences, scores, budget, lists=lists)
         out = []
         for pi, passage in enumerate(passages):
             kept = [s for i, s in enumerate(sentences) if s.passage == pi and i in chosen]
