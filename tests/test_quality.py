@@ -686,6 +686,26 @@ def test_a_person_named_nowhere_near_the_subject_is_no_answer() -> None:
     assert unanchored_people("Hofmans [1].", passages, "Who is a professor of surgery?") == set()
     assert unanchored_people("Micronit [1].", passages, "Where is Micronit based?") == set()
     assert unanchored_people("Micronit does [1].", passages, "Who makes Micronit chips?") == set()
+    # "Where was X held / is X based" asks for a place to be stated where X is named (x030:
+    # "East Netherlands", what the article is about, for the venue of Health Valley Event).
+    event = _p(
+        5,
+        "In East Netherlands, 3 powerful ecosystems contribute. Rovers elaborated in her "
+        "keynote at Health Valley Event (2023 edition). Inreda Diabetic is Twente-based.",
+    )
+    held = "Where was the 2023 Health Valley Event held?"
+    assert unanchored_people("It was held in East Netherlands [5].", [event], held) == {
+        "East Netherlands"
+    }
+    based = "Waar is Inreda Diabetic gevestigd?"
+    assert unanchored_people("In Twente [5].", [event], based) == set()
+    assert unanchored_people("It is in East Netherlands [5].", [event], based) == {
+        "East Netherlands"
+    }
+    # Dutch "waar" without such a verb asks what: "Waar werken ze aan?" is not checked.
+    assert (
+        unanchored_people("Aan East Netherlands [5].", [event], "Waar werkt Rovers aan?") == set()
+    )
 
 
 class _StreamingLLM(CustomLLM):
@@ -1187,6 +1207,17 @@ def test_a_decline_over_the_excerpts_is_asked_again_over_the_best_sentences(  # 
     engine = _as_served(extractive_engine, embed_model, Inventing())
     answer = engine.ask("Where was the online Inspiration conference held?")
     assert not answer.grounded and answer.citations == [], answer.answer
+
+    class Guessing(_StreamingLLM):  # makes a date up over 150 words, reads it over 60
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            found = re.search(r"\[(\d+)\][^\[]*online Inspiration conference", prompt)
+            n = found.group(1) if found else "1"
+            focused = _passage_words(prompt) <= 90
+            text = f"6 November 2020 [{n}]" if focused else f"12 March 2019 [{n}]"
+            yield CompletionResponse(text=text, delta=text)
+
+    answer = _as_served(extractive_engine, embed_model, Guessing()).ask(question)
+    assert answer.grounded and answer.answer.startswith("6 November 2020"), answer.answer
 
 
 def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:

@@ -64,6 +64,7 @@ from askconvergence.settings import Settings
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
     from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import QueryBundle
 
 __all__ = ["Engine", "Event", "Turn", "reads_as_decline"]
 
@@ -315,26 +316,15 @@ class Engine:
                 ticket.release()  # the next request in line may start
         timings["total_s"] = time.perf_counter() - start
         log.debug("Raw answer: %r (decline p %.3f)", raw, leaning)
-        retry = self.settings.retrieval.retry_words
-        if (
-            (not raw.strip() or reads_as_decline(raw))
-            and self.llm is not None
-            and self.excerpts is not None
-            and retry > 0
-        ):
+        narrow: list[Passage] = []  # the best sentences alone, once the model was asked over them
+        if not raw.strip() or reads_as_decline(raw):
             # The small model declines over 150 words that hold the answer in one long sentence
             # among others ("investment from both university medical centres and TU Delft in
             # the Holland Proton Therapy Centre; ..."); over the best sentences alone it reads
             # it. An unanswerable question stays declined: the model declines again, or its
             # answer fails the checks that any answer must pass.
-            narrow = self.excerpts.select(query, passages, bundle.embedding, budget_words=retry)
-            again = self._answer_once(query, narrow, language, reply_in=draft)
-            log.info("Declined; over the best sentences only: %r", again)
-            if (
-                again.strip()
-                and not reads_as_decline(again)
-                and self._passes(again, narrow, query, draft, passages)
-            ):
+            narrow, again = self._over_best_sentences(query, passages, bundle, language, draft)
+            if again:
                 raw, given, leaning = again, narrow, 0.0
 
         if not raw.strip() or reads_as_decline(raw):
@@ -444,6 +434,12 @@ class Engine:
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection, reply_in = quoted, "", language
+        if objection and given != narrow:
+            # Still no answer: once more over the best sentences alone, as for a decline.
+            narrow, again = self._over_best_sentences(query, passages, bundle, language, draft)
+            if again:
+                log.info("%s; answered over the best sentences: %r", objection, again)
+                raw, objection, given, reply_in = again, "", narrow, draft
         if objection:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
@@ -584,6 +580,31 @@ class Engine:
             or misses_share(raw, question)
             or misses_address(raw, question)
         )
+
+    def _over_best_sentences(
+        self,
+        query: str,
+        passages: list[Passage],
+        bundle: QueryBundle,
+        language: str,
+        reply_in: str,
+    ) -> tuple[list[Passage], str]:
+        """The best sentences within ``retrieval.retry_words``, and the model's answer over
+        them alone when it passes every check ("" when it does not, or there is no model or
+        no excerpts to narrow)."""
+        retry = self.settings.retrieval.retry_words
+        if self.llm is None or self.excerpts is None or retry <= 0:
+            return [], ""
+        narrow = self.excerpts.select(query, passages, bundle.embedding, budget_words=retry)
+        again = self._answer_once(query, narrow, language, reply_in=reply_in)
+        log.info("Over the best sentences only: %r", again)
+        if (
+            again.strip()
+            and not reads_as_decline(again)
+            and self._passes(again, narrow, query, reply_in, passages)
+        ):
+            return narrow, again
+        return narrow, ""
 
     def _decline(
         self,
