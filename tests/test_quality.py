@@ -686,26 +686,6 @@ def test_a_person_named_nowhere_near_the_subject_is_no_answer() -> None:
     assert unanchored_people("Hofmans [1].", passages, "Who is a professor of surgery?") == set()
     assert unanchored_people("Micronit [1].", passages, "Where is Micronit based?") == set()
     assert unanchored_people("Micronit does [1].", passages, "Who makes Micronit chips?") == set()
-    # "Where was X held / is X based" asks for a place to be stated where X is named (x030:
-    # "East Netherlands", what the article is about, for the venue of Health Valley Event).
-    event = _p(
-        5,
-        "In East Netherlands, 3 powerful ecosystems contribute. Rovers elaborated in her "
-        "keynote at Health Valley Event (2023 edition). Inreda Diabetic is Twente-based.",
-    )
-    held = "Where was the 2023 Health Valley Event held?"
-    assert unanchored_people("It was held in East Netherlands [5].", [event], held) == {
-        "East Netherlands"
-    }
-    based = "Waar is Inreda Diabetic gevestigd?"
-    assert unanchored_people("In Twente [5].", [event], based) == set()
-    assert unanchored_people("It is in East Netherlands [5].", [event], based) == {
-        "East Netherlands"
-    }
-    # Dutch "waar" without such a verb asks what: "Waar werken ze aan?" is not checked.
-    assert (
-        unanchored_people("Aan East Netherlands [5].", [event], "Waar werkt Rovers aan?") == set()
-    )
 
 
 class _StreamingLLM(CustomLLM):

@@ -896,18 +896,10 @@ _ASKS_WHICH_BODY = re.compile(
     re.IGNORECASE,
 )
 
-# "Where was the 2023 Health Valley Event held?" asks for a place the way "who" asks for a
-# person. Dutch "waar" is a place only with such a verb: "Waar werken ze aan?" asks what.
-_ASKS_WHERE = re.compile(
-    r"\bwhere\b.*\b(held|based|located|situated|hosted|organi[sz]ed|take\s+place|took\s+place)\b"
-    r"|\bwaar\b.*\b(gevestigd|gehouden|gelegen|georganiseerd|plaats(gevonden)?|ligt|lag)\b",
-    re.IGNORECASE,
-)
-
 
 def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
-    """Names a "who" (or "which organisation", or "where was X held") answer gives that no
-    passage states near what the question names.
+    """Names a "who" (or "which organisation") answer gives that no passage states near what
+    the question names.
 
     Asked "Wie is de burgemeester van Enschede?", the small model answers with the one
     person its passages name, from a contact line under another story. A name counts as
@@ -917,7 +909,7 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     words the question already has.
     """
     person = bool(_ASKS_WHO.search(question))
-    if not (person or _ASKS_WHICH_BODY.search(question) or _ASKS_WHERE.search(question)):
+    if not person and not _ASKS_WHICH_BODY.search(question):
         return set()
     from askconvergence.retrieve import content_terms
 
