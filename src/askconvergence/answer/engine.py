@@ -323,7 +323,9 @@ class Engine:
             # the Holland Proton Therapy Centre; ..."); over the best sentences alone it reads
             # it. An unanswerable question stays declined: the model declines again, or its
             # answer fails the checks that any answer must pass.
-            narrow, again = self._over_best_sentences(query, passages, bundle, language, draft)
+            narrow, again = self._over_best_sentences(
+                query, passages, given, bundle, language, draft
+            )
             if again:
                 raw, given, leaning = again, narrow, 0.0
 
@@ -436,7 +438,9 @@ class Engine:
                 raw, objection, reply_in = quoted, "", language
         if objection and given != narrow:
             # Still no answer: once more over the best sentences alone, as for a decline.
-            narrow, again = self._over_best_sentences(query, passages, bundle, language, draft)
+            narrow, again = self._over_best_sentences(
+                query, passages, given, bundle, language, draft
+            )
             if again:
                 log.info("%s; answered over the best sentences: %r", objection, again)
                 raw, objection, given, reply_in = again, "", narrow, draft
@@ -585,17 +589,20 @@ class Engine:
         self,
         query: str,
         passages: list[Passage],
+        given: list[Passage],
         bundle: QueryBundle,
         language: str,
         reply_in: str,
     ) -> tuple[list[Passage], str]:
         """The best sentences within ``retrieval.retry_words``, and the model's answer over
-        them alone when it passes every check ("" when it does not, or there is no model or
-        no excerpts to narrow)."""
+        them alone when it passes every check ("" when it does not, when there is no model or
+        no excerpts to narrow, or when they are what the model was ``given`` already)."""
         retry = self.settings.retrieval.retry_words
         if self.llm is None or self.excerpts is None or retry <= 0:
             return [], ""
         narrow = self.excerpts.select(query, passages, bundle.embedding, budget_words=retry)
+        if narrow == given:
+            return narrow, ""
         again = self._answer_once(query, narrow, language, reply_in=reply_in)
         log.info("Over the best sentences only: %r", again)
         if (
