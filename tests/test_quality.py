@@ -1818,6 +1818,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout10",
         "heldout11",
         "heldout12",
+        "heldout13",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
