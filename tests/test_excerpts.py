@@ -10,6 +10,7 @@ from askconvergence.answer.excerpts import (
     ExcerptSelector,
     Sentence,
     choose_sentences,
+    quoted_phrases,
     split_sentences,
     unique_sentences,
 )
@@ -162,11 +163,13 @@ def test_a_question_in_a_passage_brings_the_sentence_that_answers_it() -> None:
     assert choose_sentences(sentences, [3.0, 0.1, -1.0, 1.0], budget_words=12) == {0}
 
 
-def _passages(settings: Settings, embed_model, question: str) -> list[Passage]:  # type: ignore[no-untyped-def]
+def _passages(settings: Settings, embed_model, question: str, reranked: bool = False):  # type: ignore[no-untyped-def]
+    """The passages retrieved for ``question``; ``reranked``: as the chat retrieves them."""
     from askconvergence.index import PassageIndex
     from askconvergence.retrieve import make_retriever, to_passages
 
-    retriever = make_retriever(PassageIndex(settings), embed_model, settings)
+    sentences = ExcerptSelector(embed_model) if reranked else None
+    retriever = make_retriever(PassageIndex(settings), embed_model, settings, sentences=sentences)
     return to_passages(retriever.retrieve(question))
 
 
@@ -194,6 +197,24 @@ def test_selector_finds_english_sentences_for_a_dutch_question(built_settings, e
     passages = _passages(built_settings, embed_model, question)
     given = ExcerptSelector(embed_model, budget_words=150).select(question, passages)
     assert any("widely available in 2024" in p.text for p in given)
+
+
+def test_a_quoted_phrase_brings_the_sentence_that_holds_it(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
+    question = (
+        "Instead of the 'to cure or die' model, what kind of care does Convergence Health & "
+        "Technology want to move towards?"
+    )
+    assert quoted_phrases(question) == ["to cure or die"]
+    assert quoted_phrases("What is Convergence's mission?") == []  # an apostrophe, no quote
+    assert quoted_phrases("How do they define 'convergence'?") == []  # one word: everywhere
+    passages = _passages(built_settings, embed_model, question, reranked=True)
+    answer = "chronic disease and lifestyle management"
+    assert any(answer in p.text for p in passages)
+    # Without the bonus, four sentences about the mission fill the budget before it.
+    plain = ExcerptSelector(embed_model, quote_weight=0.0).select(question, passages)
+    assert not any(answer in p.text for p in plain)
+    given = ExcerptSelector(embed_model).select(question, passages)
+    assert any(answer in p.text for p in given)
 
 
 def test_excerpts_keep_the_lines_their_sentences_open(embed_model) -> None:  # type: ignore[no-untyped-def]

@@ -30,7 +30,13 @@ from askconvergence.ingest.clean import cut_off_list_number
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-__all__ = ["ExcerptSelector", "choose_sentences", "split_sentences", "unique_sentences"]
+__all__ = [
+    "ExcerptSelector",
+    "choose_sentences",
+    "quoted_phrases",
+    "split_sentences",
+    "unique_sentences",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,20 @@ _POINTS_BACK = re.compile(
 )
 # Fragments shorter than this (headings, list labels) are joined to the sentence after them.
 _MIN_WORDS = 5
+# A phrase of two words or more the question puts in quotes: 'to cure or die', "neighborhood
+# focused prevention". An apostrophe inside a word ("Convergence's") opens no quote.
+_QUOTED = re.compile(r"(?:^|(?<=[\s(]))[\"“‘'](\w[^\"“”‘’']*?\s[^\"“”‘’']*?\w)[\"”’'](?!\w)")
+
+
+def quoted_phrases(query: str) -> list[str]:
+    """The phrases of two words or more that a question quotes, folded (lower case, single
+    spaces)."""
+    return [" ".join(m.group(1).casefold().split()) for m in _QUOTED.finditer(query)]
+
+
+def _holds_phrase(text: str, phrases: Sequence[str]) -> bool:
+    folded = " ".join(re.sub(r"[\"“”‘’']", " ", text).casefold().split())
+    return any(phrase in folded for phrase in phrases)
 
 
 @dataclass(frozen=True)
@@ -291,6 +311,7 @@ class ExcerptSelector:
         neighbour_weight: float = 0.3,
         type_weight: float = 1.0,
         count_weight: float = 2.0,
+        quote_weight: float = 2.0,
         cache_size: int = 20_000,
         language_bias: float = 0.035,
     ) -> None:
@@ -302,6 +323,7 @@ class ExcerptSelector:
         self.neighbour_weight = neighbour_weight
         self.type_weight = type_weight
         self.count_weight = count_weight
+        self.quote_weight = quote_weight
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -434,12 +456,18 @@ class ExcerptSelector:
         # growing network organization currently consists of over 30 partners"), so the
         # subject's other sentences outscore it without this bonus.
         counts = counting(query)
+        # A phrase the question quotes is the documents' own wording: "Instead of the 'to cure
+        # or die' model, what kind of care ...?" is answered by the one sentence that says
+        # "from “to cure or die” to chronic disease and lifestyle management", which the
+        # embedder ranked fifth (and "die" is a Dutch stop word, so no key term found it).
+        quotes = quoted_phrases(query)
         own = [
             z
             + self.lexical_weight * share
             + self.rank_weight / (s.passage + 1)
             + (dated if dated and _HAS_DATE.search(s.text) else 0.0)
             + (self.count_weight if counts and counts.search(_fold(s.text)) else 0.0)
+            + (self.quote_weight if quotes and _holds_phrase(s.text, quotes) else 0.0)
             for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)
         ]
         at = {(s.passage, s.position): i for i, s in enumerate(sentences)}
