@@ -304,18 +304,34 @@ def test_starter_baseline_runs_on_the_same_index(built_settings, embed_model) ->
 # --- declines with the real local model ---------------------------------------------------
 
 
-@pytest.mark.slow
-def test_real_model_declines_unanswerable_questions(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
+def _real_engine(settings, embed_model, llm):  # type: ignore[no-untyped-def]
+    """The default pipeline (hybrid retrieval re-ranked by sentences, excerpts) over ``llm``."""
     from askconvergence.answer.engine import Engine
     from askconvergence.index import PassageIndex
     from askconvergence.models.factory import make_excerpts
     from askconvergence.retrieve import make_retriever
 
-    excerpts = make_excerpts(built_settings, embed_model)  # the default pipeline
-    retriever = make_retriever(
-        PassageIndex(built_settings), embed_model, built_settings, sentences=excerpts
+    excerpts = make_excerpts(settings, embed_model)
+    retriever = make_retriever(PassageIndex(settings), embed_model, settings, sentences=excerpts)
+    return Engine(settings, retriever, llm, excerpts)
+
+
+@pytest.mark.slow
+def test_real_model_names_the_contact_a_dutch_question_asks_for(
+    built_settings, embed_model, local_llm
+) -> None:  # type: ignore[no-untyped-def]
+    """y030: "Bij wie ... kan ik terecht" was declined with an English hint to name a person."""
+    engine = _real_engine(built_settings, embed_model, local_llm)
+    answer = engine.ask(
+        "Bij wie van de Nederlandse ambassade in Finland kan ik terecht met ideeën voor "
+        "samenwerking op het gebied van health tech?"
     )
-    engine = Engine(built_settings, retriever, local_llm, excerpts)
+    assert answer.grounded and "Miina Ojanper" in answer.answer, answer.answer
+
+
+@pytest.mark.slow
+def test_real_model_declines_unanswerable_questions(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
+    engine = _real_engine(built_settings, embed_model, local_llm)
     for question in [
         "Who is the CEO of Micronit?",
         "Wat is het telefoonnummer van Health Hub Utrecht?",
@@ -334,17 +350,9 @@ def test_real_model_declines_unanswerable_questions(built_settings, embed_model,
 def test_real_model_answers_a_dutch_follow_up_in_dutch(
     built_settings, embed_model, local_llm
 ) -> None:  # type: ignore[no-untyped-def]
-    from askconvergence.answer.engine import Engine
     from askconvergence.answer.language import detect_language
-    from askconvergence.index import PassageIndex
-    from askconvergence.models.factory import make_excerpts
-    from askconvergence.retrieve import make_retriever
 
-    excerpts = make_excerpts(built_settings, embed_model)  # the default pipeline
-    retriever = make_retriever(
-        PassageIndex(built_settings), embed_model, built_settings, sentences=excerpts
-    )
-    engine = Engine(built_settings, retriever, local_llm, excerpts)
+    engine = _real_engine(built_settings, embed_model, local_llm)
     history = [Turn("user", "Wat is Micronit?"), Turn("assistant", "Micronit maakt chips [1].")]
     answer = engine.ask("Waar is het gevestigd?", history)
     assert answer.grounded and "Enschede" in answer.answer, answer.answer
@@ -1551,12 +1559,15 @@ def test_a_contact_is_asked_for_as_a_person() -> None:
     from askconvergence.answer.prompts import with_wording
 
     hint = " (Give the person's name and role.)"
+    assert with_wording("Who should I contact about working with Health Hub Utrecht?") == (
+        "Who should I contact about working with Health Hub Utrecht?" + hint
+    )
     for asked in (
         "Wie kan ik bij de Nederlandse ambassade in Finland benaderen met ideeën?",
         "Bij wie kan ik terecht op de Nederlandse ambassade in Finland?",
         "Met wie kan ik contact opnemen bij Health Hub Utrecht?",
-        "Who should I contact about working with Health Hub Utrecht?",
     ):
+        assert with_wording(asked, "nl") == asked + " (Wie is de contactpersoon?)"
         assert with_wording(asked) == asked + hint
     for asked in ("Who leads the TechMed Centre?", "What contacts did Health Hub Utrecht renew?"):
         assert with_wording(asked) == asked

@@ -75,11 +75,18 @@ _ASKS_CONTACT = re.compile(
 )
 
 
-def with_wording(question: str) -> str:
+# Asked in Dutch, the hint is Dutch too: "Bij wie van de Nederlandse ambassade in Finland kan
+# ik terecht met ideeën ...?" was declined with the English hint and without one, in Dutch and
+# in English, and answered "De contactpersoon is Miina Ojanperä [2]" with this one (y030).
+_CONTACT_HINTS = {"en": "(Give the person's name and role.)", "nl": "(Wie is de contactpersoon?)"}
+
+
+def with_wording(question: str, language: str = "en") -> str:
     """The question as the model reads it: a nickname asked for as a name, with the passages'
-    wording of one ("also known as") added in brackets; a contact asked for as a person."""
+    wording of one ("also known as") added in brackets; a contact asked for as a person, in
+    the question's ``language``."""
     if _ASKS_CONTACT.search(question):
-        return f"{question} (Give the person's name and role.)"
+        return f"{question} {_CONTACT_HINTS.get(language, _CONTACT_HINTS['en'])}"
     if not (_NICKNAME.search(question) or _OTHER_NAME.search(question)):
         return question
     plain = _NICKNAME.sub(lambda m: m.group(1) or m.group(2), question)
@@ -96,7 +103,7 @@ def user_prompt(
     note = "The passages may be in English; the question is in Dutch.\n" if language == "nl" else ""
     return (
         f"Passages:\n\n{format_passages(passages)}\n\n"
-        f"{note}Question: {with_wording(question)}\n"
+        f"{note}Question: {with_wording(question, language)}\n"
         f"Answer in {lang}, ending each sentence with its passage number like [1]."
     )
 
