@@ -329,6 +329,49 @@ def test_real_model_names_the_contact_a_dutch_question_asks_for(
     assert answer.grounded and "Miina Ojanper" in answer.answer, answer.answer
 
 
+_CONTACTS = (
+    "Interested in collaboration with Health Hub Utrecht?\n"
+    "- Connect with Economic Board Utrecht, Director Health, Jelle van der Weijde,\n"
+    "Ideas for health tech co-operation between Finland and the Netherlands?\n"
+    "- Connect with the Netherlands Embassy in Finland, Policy Officer for Trade and "
+    "Innovation, Miina Ojanperä,"
+)
+
+
+def test_a_passage_s_reply_to_its_own_question_is_quoted_for_a_contact_question() -> None:
+    from askconvergence.answer.extractive import quote_reply
+
+    passages = [_p(1, _CONTACTS)]
+    embassy = "Connect with the Netherlands Embassy in Finland, Policy Officer for Trade"
+    for asked in (
+        "Who should I contact with ideas for health tech co-operation between Finland and "
+        "the Netherlands?",
+        "I have an idea for health tech cooperation between Finland and the Netherlands. Who "
+        "at the embassy should I reach out to?",
+    ):
+        assert quote_reply(asked, passages, "en").startswith(f"The documents say: “{embassy}")
+    for asked in (
+        "Who should I contact about health tech co-operation between Finland and Germany?",
+        "How much does health tech co-operation between Finland and the Netherlands cost?",
+        "Who should I contact at Health Hub Utrecht about its finances?",
+    ):
+        assert quote_reply(asked, passages, "en") == "", asked
+
+
+@pytest.mark.slow
+def test_real_model_names_the_contact_a_passage_gives_in_reply(
+    built_settings, embed_model, local_llm
+) -> None:  # type: ignore[no-untyped-def]
+    """q050: the model named the contact on the line before; the check declined it."""
+    engine = _real_engine(built_settings, embed_model, local_llm)
+    answer = engine.ask(
+        "Who should I contact with ideas for health tech co-operation between Finland and the "
+        "Netherlands?"
+    )
+    assert answer.grounded and "Miina Ojanper" in answer.answer, answer.answer
+    assert "Jelle" not in answer.answer
+
+
 @pytest.mark.slow
 def test_real_model_declines_unanswerable_questions(built_settings, embed_model, local_llm) -> None:  # type: ignore[no-untyped-def]
     engine = _real_engine(built_settings, embed_model, local_llm)

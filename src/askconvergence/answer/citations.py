@@ -45,6 +45,7 @@ __all__ = [
     "misses_share",
     "names_no_city",
     "names_nobody",
+    "new_names",
     "of_another_kind",
     "overlap",
     "qualified_as_written",
@@ -58,6 +59,7 @@ __all__ = [
     "unanchored_years",
     "unpriced",
     "without_list",
+    "without_names",
     "without_sentences",
 ]
 
@@ -540,7 +542,7 @@ def names_nobody(answer: str, question: str) -> bool:
         return False  # "dRural", "eHealth": a name, though it starts in lower case
     return not any(
         set(content_terms(_fold(name))) - _COMMON_NAMES - asked
-        for name in _new_names(text, question)
+        for name in new_names(text, question)
     )
 
 
@@ -550,7 +552,7 @@ def names_no_city(answer: str, question: str) -> bool:
     writes that when the passages give no city."""
     if not _ASKS_CITY.search(question):
         return False
-    names = _new_names(_COUNTRY.sub(" ", answer), question)
+    names = new_names(_COUNTRY.sub(" ", answer), question)
     return all(_fold(name) in _NOT_PLACES for name in names)
 
 
@@ -999,7 +1001,7 @@ def of_another_kind(answer: str, question: str) -> set[str]:
     )
     if asked_kind is None:
         return set()
-    given = {name: _kind_of(name) for name in _new_names(answer, question)}
+    given = {name: _kind_of(name) for name in new_names(answer, question)}
     if asked_kind in given.values():
         return set()
     return {name for name, kind in given.items() if kind is not None}
@@ -1587,6 +1589,12 @@ _NAME = re.compile(
 _ARTICLE = re.compile(r"^(the|de|het|een|a|an)\s+", re.IGNORECASE)
 
 
+def without_names(text: str) -> str:
+    """The text less its capitalised runs (names, and a sentence's first word), with words
+    hyphenated one way and written whole the other ("co-operation", "cooperation") as one."""
+    return re.sub(r"(?<=[a-z])-(?=[a-z])", "", _NAME.sub(" ", text))
+
+
 def echoes_question(answer: str, question: str) -> bool:
     """Whether an answer says nothing the question did not: every content word of it is a
     question word ("Erasmus MC has a partnership with Erasmus MC" to "Which centre has a
@@ -1623,7 +1631,7 @@ def echoes_question(answer: str, question: str) -> bool:
     # A one-digit count is news too ("3 core principles are ..."), though too short a word.
     if set(re.findall(r"\d+", text)) - set(re.findall(r"\d+", question)):
         return False
-    return not any(len(_WORD.findall(name)) > 1 for name in _new_names(text, question))
+    return not any(len(_WORD.findall(name)) > 1 for name in new_names(text, question))
 
 
 # A sentence that announces what follows it: "Chris Doomernik explains why this region is
@@ -1656,7 +1664,7 @@ def lost_names(answer: str, rewritten: str, question: str = "") -> set[str]:
     translated."""
     stems, prefixes = _passage_keys(rewritten)
     lost = set()
-    for name in _new_names(answer, question):
+    for name in new_names(answer, question):
         words = [w for w in _WORD.findall(_fold(name)) if len(w) > 3 and w not in _COMMON_NAMES]
         kept = sum(_found(w, stems, prefixes) for w in words)
         if len(words) >= 2 and 2 * kept < len(words):
@@ -1664,7 +1672,7 @@ def lost_names(answer: str, rewritten: str, question: str = "") -> set[str]:
     return lost
 
 
-def _new_names(text: str, question: str) -> list[str]:
+def new_names(text: str, question: str) -> list[str]:
     """The names in ``text`` (capitalised runs, less a leading article) that the question does
     not hold as a whole, word for word."""
     asked = f" {' '.join(_WORD.findall(_fold(question)))} "

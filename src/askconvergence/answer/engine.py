@@ -45,7 +45,12 @@ from askconvergence.answer.citations import (
     without_sentences,
 )
 from askconvergence.answer.excerpts import ExcerptSelector
-from askconvergence.answer.extractive import extract_answer, quote_answer, quote_following
+from askconvergence.answer.extractive import (
+    extract_answer,
+    quote_answer,
+    quote_following,
+    quote_reply,
+)
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language, foreign_letters, written_in_english
 from askconvergence.answer.prompts import (
@@ -328,11 +333,14 @@ class Engine:
             )
             if again:
                 raw, given, leaning = again, narrow, 0.0
-
-        if not raw.strip() or reads_as_decline(raw):
-            yield from self._decline(question, language, passages, timings, start)
-            return
         reply_in = draft  # the language of the answer as it stands
+        if not raw.strip() or reads_as_decline(raw):
+            replied = self._reply_in_passages(query, passages, language)
+            if not replied:
+                yield from self._decline(question, language, passages, timings, start)
+                return
+            raw, given, reply_in = replied, passages, language  # a quote, checked already
+            leaning, confirmed, ran_away = 0.0, True, False
         if ran_away:
             # What a model wrote before looping on markers is seldom the answer ("About Health
             # & Technology [1] [1] [1] ..."): the sentence that answers is quoted instead.
@@ -444,6 +452,8 @@ class Engine:
             if again:
                 log.info("%s; answered over the best sentences: %r", objection, again)
                 raw, objection, given, reply_in = again, "", narrow, draft
+        if objection and (replied := self._reply_in_passages(query, passages, language)):
+            raw, objection, given, reply_in = replied, "", passages, language
         if objection:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
@@ -612,6 +622,17 @@ class Engine:
         ):
             return narrow, again
         return narrow, ""
+
+    def _reply_in_passages(self, query: str, passages: list[Passage], language: str) -> str:
+        """Before a decline: the line a passage gives in reply to its own question when that
+        is the user's ("Ideas for health tech co-operation between Finland and the
+        Netherlands?" / "- Connect with ..., Miina Ojanperä,"), quoted, when it passes every
+        check; "" when there is none."""
+        replied = quote_reply(query, passages, language)
+        if replied and self._passes(replied, passages, query, language, passages):
+            log.info("Quoting the passage's own reply to the question: %r", replied)
+            return replied
+        return ""
 
     def _decline(
         self,

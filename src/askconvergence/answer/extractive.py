@@ -12,11 +12,20 @@ from askconvergence.answer.citations import (
     cited_numbers,
     dangles,
     echoes_question,
+    new_names,
     support,
+    without_names,
 )
+from askconvergence.answer.prompts import asks_contact
 from askconvergence.answer.types import Passage
 
-__all__ = ["extract_answer", "quote_answer", "quote_following", "split_sentences"]
+__all__ = [
+    "extract_answer",
+    "quote_answer",
+    "quote_following",
+    "quote_reply",
+    "split_sentences",
+]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(0-9])|\n+")
 
@@ -99,3 +108,42 @@ def quote_following(
                 said = following.strip().strip('“”"')
                 return _QUOTES.get(language, _QUOTES["en"]).format(said, passage.n)
     return ""
+
+
+def quote_reply(
+    question: str, passages: Sequence[Passage], language: str, min_overlap: float = 0.3
+) -> str:
+    """The line a passage gives in reply to a question line of its own that is the user's
+    question, quoted: "Ideas for health tech co-operation between Finland and the
+    Netherlands?" / "- Connect with the Netherlands Embassy in Finland, ..., Miina Ojanperä,".
+    The small model named the contact of the line before (q050). The passage's question must
+    have three words or more and three quarters of them in the user's, the user's
+    ``min_overlap`` of its words in the passage's ("Who should I get in touch with about"
+    is the user's own), names left out of both, and the passage's every name the user's asks for
+    ("... between Finland and Germany?" is not the passage's question). Only for a question
+    that asks whom to contact: a contact is what such lines give ("How much does health tech
+    co-operation between Finland and the Netherlands cost?" is not answered by one). ``""``
+    when none is."""
+    from askconvergence.retrieve import content_terms
+
+    if not asks_contact(question):
+        return ""
+    best: tuple[float, int, str] | None = None
+    for passage in passages:
+        lines = [line.strip(" -\t") for line in passage.text.splitlines() if line.strip()]
+        for asked, reply in zip(lines, lines[1:], strict=False):
+            if not asked.endswith("?") or reply.endswith("?") or len(reply.split()) < 3:
+                continue
+            if any(content_terms(name) for name in new_names(question, asked)):
+                continue  # not "Who" or "I": a name
+            # Names left out: "Interested in collaboration with Health Hub Utrecht?" is not
+            # "What does Health Hub Utrecht look for?".
+            mine, theirs = without_names(question), without_names(asked)
+            if len(content_terms(theirs)) < 3:
+                continue
+            covered, shared = support(theirs, mine), support(mine, theirs)
+            if covered >= 0.75 and shared >= min_overlap and (best is None or shared > best[0]):
+                best = (shared, passage.n, reply.rstrip(" ,;"))
+    if best is None:
+        return ""
+    return _QUOTES.get(language, _QUOTES["en"]).format(best[2], best[1])

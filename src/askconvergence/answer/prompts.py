@@ -16,6 +16,7 @@ __all__ = [
     "SYSTEM_PROMPT",
     "TRANSLATE_PROMPT",
     "VERIFY_PROMPT",
+    "asks_contact",
     "decline_message",
     "user_prompt",
 ]
@@ -81,11 +82,16 @@ _ASKS_CONTACT = re.compile(
 _CONTACT_HINTS = {"en": "(Give the person's name and role.)", "nl": "(Wie is de contactpersoon?)"}
 
 
+def asks_contact(question: str) -> bool:
+    """Whether a question asks whom to contact (to approach, to turn to)."""
+    return bool(_ASKS_CONTACT.search(question))
+
+
 def with_wording(question: str, language: str = "en") -> str:
     """The question as the model reads it: a nickname asked for as a name, with the passages'
     wording of one ("also known as") added in brackets; a contact asked for as a person, in
     the question's ``language``."""
-    if _ASKS_CONTACT.search(question):
+    if asks_contact(question):
         return f"{question} {_CONTACT_HINTS.get(language, _CONTACT_HINTS['en'])}"
     if not (_NICKNAME.search(question) or _OTHER_NAME.search(question)):
         return question
