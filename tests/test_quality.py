@@ -253,6 +253,24 @@ def test_support_counts_numbers_exactly_and_dutch_cognates() -> None:
     assert split_answer("One [1]. Two [2].\nThree") == ["One [1].", "Two [2].", "Three"]
 
 
+def test_a_title_or_an_initial_ends_no_sentence() -> None:
+    """u021: cut after "Dr.", the invented name's sentence was dropped and "... is Dr." kept."""
+    from askconvergence.answer.engine import _without_claims
+
+    raw = (
+        "The scientific director of the TechMed Centre is Dr. Jan van der Weijde [1]. The "
+        "Director Health at Economic Board Utrecht is Jelle van der Weijde [2]."
+    )
+    assert len(split_answer(raw)) == 2
+    assert _without_claims(raw, {"Jan van der Weijde"}) == (
+        "The Director Health at Economic Board Utrecht is Jelle van der Weijde [2]."
+    )
+    assert split_answer("Contact drs. M.M.J. van Hillegersberg [1]. She is in [1].") == [
+        "Contact drs. M.M.J. van Hillegersberg [1].",
+        "She is in [1].",
+    ]
+
+
 def test_worded_declines_are_recognised() -> None:
     assert reads_as_decline("The passages do not mention the CEO.")
     assert reads_as_decline("NOT_IN_DOCUMENTS")

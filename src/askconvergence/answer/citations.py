@@ -66,9 +66,14 @@ __all__ = [
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A sentence ends at . ! ? (and any markers right after it) followed by space and a capital,
-# a digit or a quote; also at line breaks.
+# a digit or a quote; also at line breaks. Not after a title or an initial: "The scientific
+# director of the TechMed Centre is Dr. Jan van der Weijde" is one sentence (u021: cut in
+# two, the name's sentence was dropped and "... is Dr." kept as an answer).
+_TITLES = ("Dr", "dr", "Drs", "drs", "Prof", "prof", "Mr", "Mrs", "Ms", "ir", "Ir", "St")
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[A-Z0-9À-Ý\"“‘(*-])|\n+"
+    r"(?<=[.!?])"
+    + "".join(rf"(?<!\b{title}\.)" for title in _TITLES)
+    + r"(?<!\b[A-Z]\.)((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[A-Z0-9À-Ý\"“‘(*-])|\n+"
 )
 
 # A cited passage is kept when it supports the sentence at least this much ...
