@@ -334,19 +334,6 @@ def _real_engine(settings, embed_model, llm):  # type: ignore[no-untyped-def]
     return Engine(settings, retriever, llm, excerpts)
 
 
-@pytest.mark.slow
-def test_real_model_names_the_contact_a_dutch_question_asks_for(
-    built_settings, embed_model, local_llm
-) -> None:  # type: ignore[no-untyped-def]
-    """y030: "Bij wie ... kan ik terecht" was declined with an English hint to name a person."""
-    engine = _real_engine(built_settings, embed_model, local_llm)
-    answer = engine.ask(
-        "Bij wie van de Nederlandse ambassade in Finland kan ik terecht met ideeën voor "
-        "samenwerking op het gebied van health tech?"
-    )
-    assert answer.grounded and "Miina Ojanper" in answer.answer, answer.answer
-
-
 _CONTACTS = (
     "Interested in collaboration with Health Hub Utrecht?\n"
     "- Connect with Economic Board Utrecht, Director Health, Jelle van der Weijde,\n"
@@ -377,15 +364,23 @@ def test_a_passage_s_reply_to_its_own_question_is_quoted_for_a_contact_question(
 
 
 @pytest.mark.slow
-def test_real_model_names_the_contact_a_passage_gives_in_reply(
-    built_settings, embed_model, local_llm
-) -> None:  # type: ignore[no-untyped-def]
-    """q050: the model named the contact on the line before; the check declined it."""
-    engine = _real_engine(built_settings, embed_model, local_llm)
-    answer = engine.ask(
+@pytest.mark.parametrize(
+    "question",
+    [
+        # y030: "Bij wie ... kan ik terecht" was declined with an English hint to name a person.
+        "Bij wie van de Nederlandse ambassade in Finland kan ik terecht met ideeën voor "
+        "samenwerking op het gebied van health tech?",
+        # q050: the model named the contact on the line before, and the check declined it;
+        # the passage's own reply to its question is quoted.
         "Who should I contact with ideas for health tech co-operation between Finland and the "
-        "Netherlands?"
-    )
+        "Netherlands?",
+    ],
+)
+def test_real_model_names_the_embassy_contact(
+    built_settings, embed_model, local_llm, question: str
+) -> None:  # type: ignore[no-untyped-def]
+    engine = _real_engine(built_settings, embed_model, local_llm)
+    answer = engine.ask(question)
     assert answer.grounded and "Miina Ojanper" in answer.answer, answer.answer
     assert "Jelle" not in answer.answer
 
