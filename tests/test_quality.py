@@ -501,6 +501,20 @@ def test_a_question_for_an_address_answered_without_one_is_no_answer() -> None:
     assert not misses_address("Jelle van der Weijde [1].", "Who should I contact?")
 
 
+def test_a_question_for_days_answered_without_one_is_no_answer() -> None:
+    """x016: "bereikbaar op de dagen van de week [1]" for "Op welke dagen ...?"."""
+    from askconvergence.answer.citations import misses_day
+
+    days = "Op welke dagen is de persvoorlichter van de Universiteit Twente bereikbaar?"
+    assert misses_day("Ze is bereikbaar op de dagen van de week [1].", days)
+    assert not misses_day("Op maandag, dinsdag en donderdag [1].", days)
+    assert not misses_day("Mon, Tue, Thu [1].", days)
+    english = "On which days is the press officer available?"
+    assert misses_day("She is available on some days [1].", english)
+    assert not misses_day("Monday to Friday [1].", english)
+    assert not misses_day("She is available [1].", "Who handles press relations?")
+
+
 def test_a_question_for_a_share_answered_without_one_is_no_answer() -> None:
     """w002: "3 [1]" for "Welk deel ...?", read from "One-third of the Dutch working population"."""
     from askconvergence.answer.citations import misses_share

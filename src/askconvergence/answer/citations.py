@@ -41,6 +41,7 @@ __all__ = [
     "lost_names",
     "misplaced_numbers",
     "misses_address",
+    "misses_day",
     "misses_quantity",
     "misses_share",
     "names_no_city",
@@ -465,6 +466,28 @@ def misses_share(answer: str, question: str) -> bool:
     """Whether a "what proportion / welk deel" question got an answer with no share in it:
     "3 [1]" for "One-third of the Dutch working population has a chronic condition"."""
     return _asked_but_missing(answer, question, (_ASKS_SHARE,), (_SHARE,))
+
+
+# "Op welke dagen is de persvoorlichter ... bereikbaar?" answered "bereikbaar op de dagen van
+# de week [1]" (x016): the small model writes that when the passages it read give no days.
+_ASKS_DAYS = re.compile(
+    r"\b(?:which|what|welke)\s+(?:week\s*)?days?\b|\bwelke\s+(?:week)?dag(?:en)?\b|"
+    r"\bop\s+welke\s+dag",
+    re.IGNORECASE,
+)
+_DAY = re.compile(
+    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b|\b(?:tuesday|wednesday|"
+    r"thursday|saturday)s?\b|\b(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|"
+    r"zondag|ma|di|wo|do|vr|za|zo|weekdays?|werkdagen|weekends?|weekend|daily|dagelijks|"
+    r"elke\s+dag|every\s+day)\b|\d",
+    re.IGNORECASE,
+)
+
+
+def misses_day(answer: str, question: str) -> bool:
+    """Whether a "which days" question got an answer that names no day of the week (nor a
+    date)."""
+    return _asked_but_missing(answer, question, (_ASKS_DAYS,), (_DAY,))
 
 
 _ASKS_ADDRESS = re.compile(

@@ -28,6 +28,7 @@ from askconvergence.answer.citations import (
     miscounted,
     misplaced_numbers,
     misses_address,
+    misses_day,
     misses_quantity,
     misses_share,
     names_no_city,
@@ -561,6 +562,8 @@ class Engine:
             return "the question asks for a share and the answer gives none", set()
         if misses_address(raw, question):
             return "the question asks for an address or number and the answer has none", set()
+        if misses_day(raw, question):
+            return "the question asks for days and the answer names none", set()
         if names_no_city(raw, question):
             return "the question asks for a city and the answer names none", set()
         if names_nobody(raw, question):
@@ -593,6 +596,7 @@ class Engine:
             or misses_quantity(raw, question)
             or misses_share(raw, question)
             or misses_address(raw, question)
+            or misses_day(raw, question)
         )
 
     def _over_best_sentences(
