@@ -475,7 +475,7 @@ _ASKS_DAYS = re.compile(
     r"\bop\s+welke\s+dag",
     re.IGNORECASE,
 )
-_DAY = re.compile(
+_WEEKDAY = re.compile(
     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b|\b(?:tuesday|wednesday|"
     r"thursday|saturday)s?\b|\b(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|"
     r"zondag|ma|di|wo|do|vr|za|zo|weekdays?|werkdagen|weekends?|weekend|daily|dagelijks|"
@@ -487,7 +487,7 @@ _DAY = re.compile(
 def misses_day(answer: str, question: str) -> bool:
     """Whether a "which days" question got an answer that names no day of the week (nor a
     date)."""
-    return _asked_but_missing(answer, question, (_ASKS_DAYS,), (_DAY,))
+    return _asked_but_missing(answer, question, (_ASKS_DAYS,), (_WEEKDAY,))
 
 
 _ASKS_ADDRESS = re.compile(
