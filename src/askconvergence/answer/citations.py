@@ -476,8 +476,7 @@ _ASKS_DAYS = re.compile(
     re.IGNORECASE,
 )
 _WEEKDAY = re.compile(
-    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b|\b(?:tuesday|wednesday|"
-    r"thursday|saturday)s?\b|\b(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|"
+    r"\b(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?s?\b|\b(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|"
     r"zondag|ma|di|wo|do|vr|za|zo|weekdays?|werkdagen|weekends?|weekend|daily|dagelijks|"
     r"elke\s+dag|every\s+day)\b|\d",
     re.IGNORECASE,

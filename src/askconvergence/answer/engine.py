@@ -127,6 +127,21 @@ def _without_broken(raw: str, broken: list[str]) -> str:
     return kept if re.sub(r"\[\d+\]", "", kept).strip() else ""
 
 
+# What a question asks for that an answer must hold, with the objection when it holds none.
+_ASKED_KINDS = (
+    (misses_quantity, "the question asks for an amount and the answer has none"),
+    (misses_share, "the question asks for a share and the answer gives none"),
+    (misses_address, "the question asks for an address or number and the answer has none"),
+    (misses_day, "the question asks for days and the answer names none"),
+)
+
+
+def _missing_kind(raw: str, question: str) -> str:
+    """The objection to an answer that holds none of the kind of thing asked for ("" when
+    it holds it, or the question asks for no such thing)."""
+    return next((said for misses, said in _ASKED_KINDS if misses(raw, question)), "")
+
+
 def _foreign(raw: str, given: list[Passage], question: str) -> set[str]:
     """Letters of another script in an answer that neither the question nor its passages have."""
     return foreign_letters(raw, [question, *(p.text for p in given)])
@@ -390,11 +405,7 @@ class Engine:
                 self._answer_once(asked, given, language, reply_in=draft) if asked != query else ""
             )
             log.info("%s; asked %r instead: %r", objection, asked, again)
-            if (
-                again.strip()
-                and not reads_as_decline(again)
-                and self._passes(again, given, query, draft, passages)
-            ):
+            if self._answers(again, given, query, draft, passages):
                 raw, objection = again, ""
         elif objection and announces(raw, query):
             # "X explains why ...": what X explains is the passage's next sentence, which the
@@ -423,11 +434,7 @@ class Engine:
             # English one and then written in Dutch.
             english = self._answer_once(query, given, language, reply_in="en")
             log.info("%s; in English: %r", objection, english)
-            if (
-                english.strip()
-                and not reads_as_decline(english)
-                and self._passes(english, given, query, "en", passages)
-            ):
+            if self._answers(english, given, query, "en", passages):
                 raw, objection, reply_in = english, "", "en"
         if (
             objection
@@ -556,14 +563,9 @@ class Engine:
             return f"{sorted(others)} are not what the question asks for", others
         if dangles(raw, question):
             return f"a sentence of the answer breaks off: {raw!r}", set()
-        if misses_quantity(raw, question):
-            return "the question asks for an amount and the answer has none", set()
-        if misses_share(raw, question):
-            return "the question asks for a share and the answer gives none", set()
-        if misses_address(raw, question):
-            return "the question asks for an address or number and the answer has none", set()
-        if misses_day(raw, question):
-            return "the question asks for days and the answer names none", set()
+        missing = _missing_kind(raw, question)
+        if missing:
+            return missing, set()
         if names_no_city(raw, question):
             return "the question asks for a city and the answer names none", set()
         if names_nobody(raw, question):
@@ -583,6 +585,17 @@ class Engine:
         against it."""
         return not self._objection(text, given, question, language, 0.0, True, context)[0]
 
+    def _answers(
+        self, text: str, given: list[Passage], question: str, language: str, context: list[Passage]
+    ) -> bool:
+        """Whether a second try is an answer (not empty, not a decline) that passes every
+        check (see :meth:`_passes`)."""
+        return (
+            bool(text.strip())
+            and not reads_as_decline(text)
+            and self._passes(text, given, question, language, context)
+        )
+
     def _misread(self, raw: str, given: list[Passage], question: str) -> bool:
         """Whether a Dutch answer reads as the small model misreading the Dutch question (not
         as an answer made up): no support the word overlap can see, letters of another script,
@@ -593,10 +606,7 @@ class Engine:
             or echoes_question(raw, question)
             or names_no_city(raw, question)
             or names_nobody(raw, question)
-            or misses_quantity(raw, question)
-            or misses_share(raw, question)
-            or misses_address(raw, question)
-            or misses_day(raw, question)
+            or bool(_missing_kind(raw, question))
         )
 
     def _over_best_sentences(
@@ -619,11 +629,7 @@ class Engine:
             return narrow, ""
         again = self._answer_once(query, narrow, language, reply_in=reply_in)
         log.info("Over the best sentences only: %r", again)
-        if (
-            again.strip()
-            and not reads_as_decline(again)
-            and self._passes(again, narrow, query, reply_in, passages)
-        ):
+        if self._answers(again, narrow, query, reply_in, passages):
             return narrow, again
         return narrow, ""
 

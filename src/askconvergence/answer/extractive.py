@@ -128,6 +128,7 @@ def quote_reply(
 
     if not asks_contact(question):
         return ""
+    mine = without_names(question)  # names left out, see below
     best: tuple[float, int, str] | None = None
     for passage in passages:
         lines = [line.strip(" -\t") for line in passage.text.splitlines() if line.strip()]
@@ -138,7 +139,7 @@ def quote_reply(
                 continue  # not "Who" or "I": a name
             # Names left out: "Interested in collaboration with Health Hub Utrecht?" is not
             # "What does Health Hub Utrecht look for?".
-            mine, theirs = without_names(question), without_names(asked)
+            theirs = without_names(asked)
             if len(content_terms(theirs)) < 3:
                 continue
             covered, shared = support(theirs, mine), support(mine, theirs)
