@@ -760,6 +760,16 @@ def test_a_person_named_nowhere_near_the_subject_is_no_answer() -> None:
         "Jelle van der Weijde"
     }
     assert unanchored_people("Miina Ojanperä [1].", [titled], embassy) == set()
+    # A country is named by its adjective too: "Dutch" and "Finnish" name the Netherlands and
+    # Finland of the embassy's line, so its contact is anchored and the other is not.
+    helsinki = (
+        "Who at the Dutch embassy in Helsinki should I contact with ideas for Finnish-Dutch "
+        "health tech cooperation?"
+    )
+    assert unanchored_people("Miina Ojanperä [1].", [titled], helsinki) == set()
+    assert unanchored_people("Jelle van der Weijde [1].", [titled], helsinki) == {
+        "Jelle van der Weijde"
+    }
     # Only "who" questions with a name in them are checked; the question's own names pass.
     assert unanchored_people("Hofmans [1].", passages, "Who is a professor of surgery?") == set()
     assert unanchored_people("Micronit [1].", passages, "Where is Micronit based?") == set()
@@ -1900,6 +1910,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout11",
         "heldout12",
         "heldout13",
+        "heldout14",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:

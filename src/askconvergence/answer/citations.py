@@ -1078,10 +1078,24 @@ def _windows(
         title = _fold(passage.title) if titled else ""
         for window in _around(split_sentences(passage.text), reach):
             text = f"{title} {_fold(window)}"
-            words = set(_WORD.findall(text))
+            words = _with_country_forms(set(_WORD.findall(text)))
             if any(n <= words for n in names):
                 windows.append(text)
     return windows
+
+
+# One country's names and adjectives, English and Dutch: a question about the "Dutch embassy"
+# is about the sentence that names "the Netherlands Embassy in Finland".
+_COUNTRY_FORMS = (
+    frozenset({"netherlands", "nederland", "nederlandse", "nederlands", "dutch", "holland"}),
+    frozenset({"finland", "finse", "fins", "finnish"}),
+    frozenset({"europe", "europa", "european", "europese"}),
+)
+
+
+def _with_country_forms(words: set[str]) -> set[str]:
+    """The words with every other form of each country they name."""
+    return words.union(*(forms for forms in _COUNTRY_FORMS if forms & words))
 
 
 def _around(sentences: Sequence[str], reach: int) -> Iterator[str]:
