@@ -1117,6 +1117,10 @@ def test_a_count_and_which_question_gets_the_list_run_on_after_the_colon() -> No
     assert asks_for_several("Wat zijn de zes pijlers van Health Hub Utrecht?")
     assert not asks_for_several("What is the goal of Health Hub Utrecht?")
     assert asks_for_several("What are the costs of the artificial pancreas?")
+    # A word before the noun that only describes it: the noun tells.
+    assert asks_for_several("What are the defining principles of the approach?")
+    assert asks_for_several("What are the key principles behind the convergence approach?")
+    assert not asks_for_several("What is the key principle behind the approach?")
 
 
 def test_a_line_opening_a_list_gets_no_source_of_its_own() -> None:

@@ -118,3 +118,45 @@ def test_a_question_in_two_parts_gets_the_best_passage_of_each(built_settings, e
     # Searched as a whole, the Utrecht passages crowd out the TechMed Centre one.
     assert found(split=False) == {"Weijde"}
     assert found(split=True) == {"Rovers", "Weijde"}
+
+
+def test_a_list_cut_between_chunks_is_given_whole_in_one_passage(
+    built_settings, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """The chunker cut the three convergence principles after "built on three key defining
+    principles. 1." and after "2. ... stakeholders 3."; the chunk with the lead brings the
+    rest of the list, and the chunks it came from take no place of their own."""
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever
+
+    index = PassageIndex(built_settings)
+    retriever = make_retriever(
+        index, embed_model, built_settings, sentences=ExcerptSelector(embed_model)
+    )
+    found = retriever.retrieve(
+        "What principles does Convergence Health & Technology's approach build on?"
+    )
+    texts = [_norm(r.node.get_content()) for r in found]
+    assert len(found) == built_settings.retrieval.top_k
+    items = ("three key defining principles", "1. a holistic", "2. integrative", "3. responsible")
+    assert any(all(item in text for item in items) for text in texts), texts
+    assert sum("3. responsible innovation" in text for text in texts) == 1
+    # The merged passage keeps its own chunk's id and score; the stored chunk is unchanged.
+    stored = {n.node_id: _norm(n.get_content()) for n in index.nodes()}
+    merged = next(r for r in found if "1. a holistic" in _norm(r.node.get_content()))
+    assert stored[merged.node.node_id] != _norm(merged.node.get_content())
+    assert stored[merged.node.node_id] in _norm(merged.node.get_content())
+    # A question for one thing gets the chunks as they are.
+    single = retriever.retrieve("How does Convergence Health & Technology define 'convergence'?")
+    assert all(_norm(r.node.get_content()) == stored[r.node.node_id] for r in single)
+    assert any("three key defining principles" in stored[r.node.node_id] for r in single)
+
+
+def test_neighbouring_chunks_are_joined_with_their_overlap_once() -> None:
+    from askconvergence.retrieve import _joined
+
+    assert _joined("Built on three principles.\n\n1.", "principles.\n\n1. A holistic approach") == (
+        "Built on three principles.\n\n1. A holistic approach"
+    )
+    assert _joined("First part.", "Second part.") == "First part.\n\nSecond part."

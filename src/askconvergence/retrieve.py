@@ -127,6 +127,34 @@ class LexicalIndex:
         return [int(i) for i in top[np.argsort(-scores[top], kind="stable")]]
 
 
+# A chunk that ends on a list's number, an item or a line opening a list ("We strive for:").
+_ENDS_IN_LIST = re.compile(r"(?m)(^[ \t]*(\d+[.)]|[-•*·])([ \t].*)?|:[ \t]*)\Z")
+# How many following chunks may finish a list (a chunk holds about two of its items).
+_MAX_CONTINUATIONS = 2
+
+
+def _following_chunks(nodes: Sequence[BaseNode]) -> dict[str, BaseNode]:
+    """Each chunk's next chunk of the same document, by where they start in it."""
+    by_doc: dict[str, list[BaseNode]] = {}
+    for node in nodes:
+        if node.start_char_idx is not None:  # type: ignore[attr-defined]
+            by_doc.setdefault(str(node.metadata.get("doc_id", node.ref_doc_id)), []).append(node)
+    following = {}
+    for chunks in by_doc.values():
+        chunks.sort(key=lambda n: n.start_char_idx)  # type: ignore[attr-defined]
+        following.update({a.node_id: b for a, b in zip(chunks, chunks[1:], strict=False)})
+    return following
+
+
+def _joined(text: str, after: str) -> str:
+    """Two neighbouring chunks as one text, the words they share (their overlap) once."""
+    text = text.rstrip()
+    for size in range(min(len(text), len(after)), 0, -1):
+        if text.endswith(after[:size]):
+            return text + after[size:]
+    return f"{text}\n\n{after}"
+
+
 def _node_text(node: BaseNode) -> str:
     heads = [str(node.metadata.get(k) or "") for k in ("title", "section")]
     return "\n".join([*(h for h in heads if h), node.get_content()])
@@ -210,6 +238,7 @@ class HybridRetriever(BaseRetriever):
         self._lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
         self._position: dict[str, int] = {}
+        self._next: dict[str, BaseNode] = {}
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index over this generation's chunks, built on first use.
@@ -223,6 +252,7 @@ class HybridRetriever(BaseRetriever):
                 nodes = self.index.nodes()
                 self._lexical = LexicalIndex(nodes)
                 self._position = {n.node_id: i for i, n in enumerate(nodes)}
+                self._next = _following_chunks(nodes)
                 log.info("BM25 index built over %d chunks", len(nodes))
             return self._lexical
 
@@ -243,7 +273,6 @@ class HybridRetriever(BaseRetriever):
         return dict(zip(got["ids"], (float(x) for x in sims), strict=True))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        lexical = self.lexical()
         query = query_bundle.query_str
         if query_bundle.embedding is None:
             # Kept on the bundle, so the caller can reuse it (the excerpt selector does).
@@ -262,11 +291,44 @@ class HybridRetriever(BaseRetriever):
                 for i, score in more.items():
                     dense.setdefault(i, score)
             best = list(dict.fromkeys(i for row in zip_longest(*lists) for i in row if i))
-        best = best[: self.top_k]
-        return [
-            NodeWithScore(node=lexical.nodes[self._position[i]], score=float(dense[i]))
-            for i in best
-        ]
+        from askconvergence.answer.citations import asks_for_several
+
+        return self._with_list_ends(best, dense, whole_lists=asks_for_several(query))
+
+    def _with_list_ends(
+        self, ranked: list[str], dense: dict[str, float], whole_lists: bool
+    ) -> list[NodeWithScore]:
+        """The best ``top_k`` chunks. With ``whole_lists`` (the question asks for several
+        things), one that breaks off inside a list ("... built on three key defining
+        principles. 1.") is given with the rest of the list from the chunks after it, which
+        then take no place of their own: a list cut in two answers "what are the three
+        principles" with one, and the lead and its items read best as one passage. A question
+        for one thing is not given the list ("How does Convergence define 'convergence'?" was
+        answered with the first principle)."""
+        lexical = self.lexical()
+        taken: set[str] = set()
+        out: list[NodeWithScore] = []
+        for chunk_id in ranked:
+            if len(out) == self.top_k:
+                break
+            if chunk_id in taken:
+                continue
+            node = lexical.nodes[self._position[chunk_id]]
+            taken.add(chunk_id)
+            text = node.get_content()
+            following = self._next.get(chunk_id)
+            for _ in range(_MAX_CONTINUATIONS if whole_lists else 0):
+                if following is None or following.node_id in taken:
+                    break
+                if not _ENDS_IN_LIST.search(text):
+                    break
+                text = _joined(text, following.get_content())
+                taken.add(following.node_id)
+                following = self._next.get(following.node_id)
+            if text != node.get_content():
+                node = node.model_copy(update={"text": text})
+            out.append(NodeWithScore(node=node, score=float(dense[chunk_id])))
+        return out
 
     def _ranked(self, query: str, embedding: list[float]) -> tuple[list[str], dict[str, float]]:
         """The candidate chunk ids for a query, best first, and their dense similarities."""

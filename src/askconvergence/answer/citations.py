@@ -1184,7 +1184,7 @@ _ASKS_WHICH = re.compile(
 )
 # Adjectives before the noun a question asks for ("which chronic conditions", "welke
 # chronische aandoeningen", "which medical centres").
-_ADJECTIVE = re.compile(r"(?:ic|ical|ische|ieke|ale|ele)$")
+_ADJECTIVE = re.compile(r"(?:ic|ical|ische|ieke|ale|ele|ing)$|^(?:key|main|core)$")
 
 
 # "What are the four things ...", "Wat zijn de zes pijlers ...": what follows the article is
