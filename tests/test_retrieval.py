@@ -160,3 +160,42 @@ def test_neighbouring_chunks_are_joined_with_their_overlap_once() -> None:
         "Built on three principles.\n\n1. A holistic approach"
     )
     assert _joined("First part.", "Second part.") == "First part.\n\nSecond part."
+
+
+def test_a_question_asking_the_same_of_two_names_gets_a_passage_of_each(
+    built_settings, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """Searched whole, "Convergence Health & Technology" outweighs the LDE partnership: every
+    passage was about Convergence. Searched once without each name, both are found."""
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever, question_parts
+
+    question = (
+        "Which institutions are members of both Convergence Health & Technology and the LDE "
+        "partnership?"
+    )
+    assert question_parts(question) == [
+        "Which institutions are members of both Convergence Health & Technology and the "
+        "partnership?",
+        "Which institutions are members of both and the LDE partnership?",
+    ]
+    zowel = "Zowel Health Hub Utrecht als Convergence zetten in op preventie. Hoe?"
+    assert question_parts(zowel)[1] == "Zowel als Convergence zetten in op preventie. Hoe?"
+    # Without "both" or "each" two names are one subject ("TU Delft and Erasmus MC").
+    assert question_parts("Which centre have TU Delft and Erasmus MC invested in?") == []
+
+    retriever = make_retriever(
+        PassageIndex(built_settings),
+        embed_model,
+        built_settings,
+        sentences=ExcerptSelector(embed_model),
+    )
+
+    def found(split: bool) -> bool:
+        retriever.split_parts = split
+        texts = [_norm(r.node.get_content()) for r in retriever.retrieve(question)]
+        return any("lde partnership (leiden university" in t for t in texts)
+
+    assert not found(split=False)
+    assert found(split=True)

@@ -175,11 +175,31 @@ _SECOND_PART = re.compile(
 )
 
 
+# Two names a question asks the same of ("Health Hub Utrecht and the Convergence mission both
+# mention equality", "zowel Convergence Health & Technology als Health Hub Utrecht"): each
+# name may be followed by one plain word ("the MedTech article and the ... article").
+_NAME = r"[A-ZÀ-Ý][\w'’-]*(?:\s+(?:&\s+)?[A-ZÀ-Ý][\w'’-]*)*"
+_TWO_NAMES = re.compile(
+    rf"(?P<a>{_NAME})(?:\s+[a-z]\w*)?\s+(?:and|en|als)\s+(?:(?:the|de|het|to)\s+)?(?P<b>{_NAME})"
+)
+_EACH = re.compile(r"\b(both|each|zowel|beide|allebei|elk|elke|ieder)\b", re.IGNORECASE)
+_OPENING = re.compile(r"^(?:zowel|both|beide|which|what|how|welke|hoe|wat|wie|who)\s+", re.I)
+
+
 def question_parts(query: str) -> list[str]:
-    """The parts of a question that asks two things or more (each of three words or more);
-    [] for a question that asks one."""
+    """The parts of a question that asks two things or more (each of three words or more),
+    or the same of two names (the question once without each name); [] for a question that
+    asks one thing of one."""
     parts = [p.strip() for p in _SECOND_PART.split(query) if len(p.split()) >= 3]
-    return parts if len(parts) > 1 else []
+    if len(parts) > 1:
+        return parts
+    pair = _TWO_NAMES.search(query) if _EACH.search(query) else None
+    if pair is None:
+        return []
+    a, b = _OPENING.sub("", pair.group("a")), pair.group("b")
+    if not a or a == b:
+        return []
+    return [" ".join(query.replace(name, " ").split()) for name in (b, a)]
 
 
 def _zscores(values: Sequence[float]) -> list[float]:
