@@ -160,6 +160,10 @@ def test_neighbouring_chunks_are_joined_with_their_overlap_once() -> None:
         "Built on three principles.\n\n1. A holistic approach"
     )
     assert _joined("First part.", "Second part.") == "First part.\n\nSecond part."
+    assert _joined("It is the", "empty one.") == "It is the\n\nempty one."
+    assert _joined("... stakeholders\n\n3.", "3. Responsible innovation") == (
+        "... stakeholders\n\n3. Responsible innovation"
+    )
 
 
 def test_a_question_asking_the_same_of_two_names_gets_a_passage_of_each(

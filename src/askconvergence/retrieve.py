@@ -147,10 +147,13 @@ def _following_chunks(nodes: Sequence[BaseNode]) -> dict[str, BaseNode]:
 
 
 def _joined(text: str, after: str) -> str:
-    """Two neighbouring chunks as one text, the words they share (their overlap) once."""
+    """Two neighbouring chunks as one text, the words they share (their overlap) once. The
+    overlap is whole words: "... the" and "empty ..." share no "e"."""
     text = text.rstrip()
     for size in range(min(len(text), len(after)), 0, -1):
-        if text.endswith(after[:size]):
+        starts_word = size == len(text) or text[-size - 1].isspace()
+        ends_word = size == len(after) or after[size].isspace()
+        if starts_word and ends_word and text.endswith(after[:size]):
             return text + after[size:]
     return f"{text}\n\n{after}"
 
