@@ -15,6 +15,7 @@ import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from askconvergence.answer.citations import asks_for_several
 from askconvergence.answer.types import Passage
 from askconvergence.index import PassageIndex
 from askconvergence.settings import Settings
@@ -314,8 +315,6 @@ class HybridRetriever(BaseRetriever):
                 for i, score in more.items():
                     dense.setdefault(i, score)
             best = list(dict.fromkeys(i for row in zip_longest(*lists) for i in row if i))
-        from askconvergence.answer.citations import asks_for_several
-
         return self._with_list_ends(best, dense, whole_lists=asks_for_several(query))
 
     def _with_list_ends(
@@ -336,22 +335,26 @@ class HybridRetriever(BaseRetriever):
                 break
             if chunk_id in taken:
                 continue
-            node = lexical.nodes[self._position[chunk_id]]
             taken.add(chunk_id)
-            text = node.get_content()
-            following = self._next.get(chunk_id)
-            for _ in range(_MAX_CONTINUATIONS if whole_lists else 0):
-                if following is None or following.node_id in taken:
-                    break
-                if not _ENDS_IN_LIST.search(text):
-                    break
-                text = _joined(text, following.get_content())
-                taken.add(following.node_id)
-                following = self._next.get(following.node_id)
-            if text != node.get_content():
-                node = node.model_copy(update={"text": text})
+            node = lexical.nodes[self._position[chunk_id]]
+            if whole_lists:
+                text = self._rest_of_list(chunk_id, node.get_content(), taken)
+                if text != node.get_content():
+                    node = node.model_copy(update={"text": text})
             out.append(NodeWithScore(node=node, score=float(dense[chunk_id])))
         return out
+
+    def _rest_of_list(self, chunk_id: str, text: str, taken: set[str]) -> str:
+        """The chunk's ``text`` with the rest of a list it breaks off inside, from up to
+        ``_MAX_CONTINUATIONS`` chunks after it that are not ``taken`` (they are, after)."""
+        following = self._next.get(chunk_id)
+        for _ in range(_MAX_CONTINUATIONS):
+            if following is None or following.node_id in taken or not _ENDS_IN_LIST.search(text):
+                break
+            text = _joined(text, following.get_content())
+            taken.add(following.node_id)
+            following = self._next.get(following.node_id)
+        return text
 
     def _ranked(self, query: str, embedding: list[float]) -> tuple[list[str], dict[str, float]]:
         """The candidate chunk ids for a query, best first, and their dense similarities."""
