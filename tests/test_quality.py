@@ -1369,6 +1369,28 @@ def test_the_chat_quotes_the_passage_when_the_model_only_restates_the_question(
     assert "Leiden University Medical Center" in answer.citations[0].text
 
 
+def test_a_who_question_is_quoted_a_sentence_that_names_someone(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """aa001: "who's behind X?" echoed, then quoted with "In doing so, X will contribute to
+    overall health", which shares more of the question's words than the one naming them."""
+    from askconvergence.answer.citations import names_nobody
+
+    behind = "who's behind Convergence Health & Technology?"
+    assert names_nobody("In doing so, Convergence Health & Technology will contribute [1].", behind)
+    assert not names_nobody("TU Delft, Erasmus University Rotterdam and Erasmus MC [1].", behind)
+
+    class Echoing(_StreamingLLM):  # the 1.5B model's aa001 answer
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            text = "Convergence Health & Technology is behind Convergence Health & Technology. [1]"
+            yield CompletionResponse(text=text, delta=text)
+
+    answer = _as_served(extractive_engine, embed_model, Echoing()).ask(behind)
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("The documents say: “"), answer.answer
+    assert "TU Delft" in answer.answer and "Erasmus MC" in answer.answer, answer.answer
+
+
 def test_a_country_is_no_answer_to_which_city() -> None:
     from askconvergence.answer.citations import names_no_city
 

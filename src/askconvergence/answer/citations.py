@@ -520,13 +520,13 @@ _COUNTRY = re.compile(
 )
 
 
-# "Who founded X?", "Who is the director of X?", "Who should I contact?", "Wie heeft X
-# opgericht?": a question for someone by name.
+# "Who founded X?", "Who is the director of X?", "Who should I contact?", "Who's behind X?",
+# "Wie heeft X opgericht?": a question for someone by name.
 _ASKS_AGENT = re.compile(
     r"\b(?:who|wie)\b.*\b(?:found(?:ed|s)?|start(?:ed|s)?|establish(?:ed|es)?|set\s+up|"
     r"leads?|led|head(?:s|ed)?|direct(?:s|ed|or)?|chair(?:s|ed)?|runs?|ran|owns?|owned|"
     r"develop(?:s|ed)?|invent(?:s|ed)?|creat(?:es|ed)|wrote|launch(?:es|ed)?|ceo|professor|"
-    r"contact|get\s+in\s+touch|opgericht|gestart|geleid|ontwikkeld|bedacht|directeur|"
+    r"contact|get\s+in\s+touch|behind|achter|opgericht|gestart|geleid|ontwikkeld|bedacht|directeur|"
     r"oprichter|voorzitter|leider|benaderen)\b",
     re.IGNORECASE,
 )

@@ -12,6 +12,7 @@ from askconvergence.answer.citations import (
     cited_numbers,
     dangles,
     echoes_question,
+    names_nobody,
     new_names,
     support,
     without_names,
@@ -85,6 +86,10 @@ def quote_answer(
             if shared < min_overlap or echoes_question(sentence, question):
                 continue
             if dated and not YEAR.search(sentence):
+                continue
+            if names_nobody(sentence, question):
+                # "who's behind X?" is not answered by "In doing so, X will contribute to
+                # overall health", however many of the question's words it shares.
                 continue
             shared += 0.1 * (passage.n in numbers)  # the passage the model chose, on a tie
             if best is None or shared > best[0]:
