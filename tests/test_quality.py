@@ -1391,6 +1391,87 @@ def test_a_who_question_is_quoted_a_sentence_that_names_someone(
     assert "TU Delft" in answer.answer and "Erasmus MC" in answer.answer, answer.answer
 
 
+def test_the_part_of_a_two_part_question_an_answer_left_out_is_asked_on_its_own(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """aa009: the 1.5B model answered the number and not the share, and the whole answer was
+    declined for the missing share; asked on its own, it read the share."""
+    asked: list[str] = []
+
+    class FirstPartOnly(_StreamingLLM):
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            question = prompt.split("Question: ")[-1].splitlines()[0]
+            asked.append(question)
+            if question.lower().startswith("what share"):
+                said = "33% of the Dutch working population has a chronic condition, according to"
+                text = f"{said} [{_marker_of('One-third', prompt)}]."
+            else:
+                text = f"Some 100,000 people in the Netherlands have type 1 diabetes [{_marker_of('type 1 diabetes', prompt)}]."  # noqa: E501
+            yield CompletionResponse(text=text, delta=text)
+
+    question = (
+        "How many people in the Netherlands have type 1 diabetes, and what share of the Dutch "
+        "working population has a chronic condition?"
+    )
+    answer = _as_served(extractive_engine, embed_model, FirstPartOnly()).ask(question)
+    assert asked[:2] == [
+        question,
+        "what share of the Dutch working population has a chronic condition?",
+    ], asked
+    assert answer.grounded, answer.answer
+    assert "100,000" in answer.answer and "One-third of the Dutch" in answer.answer, answer.answer
+    # A question of one part, or an answer with every part's kind, is not asked again.
+    asked.clear()
+    one = "What share of the Dutch working population has a chronic condition?"
+    _as_served(extractive_engine, embed_model, FirstPartOnly()).ask(one)
+    assert asked == [one]
+
+
+def test_parts_checks_for_days_and_citing_words() -> None:
+    from askconvergence.answer.citations import dangles, invented_items, invented_names
+    from askconvergence.answer.types import Passage
+    from askconvergence.retrieve import question_parts
+
+    # ", and on which days ..." is a second part, as ", and which days ..." is.
+    press = "Who handles press relations, and on which days is she available?"
+    assert question_parts(press) == [
+        "Who handles press relations",
+        "on which days is she available?",
+    ]
+    assert question_parts("Wie is de persvoorlichter en op welke dagen is zij bereikbaar?")[1] == (
+        "op welke dagen is zij bereikbaar?"
+    )
+    # "according to [1]" cites; "founded in [1]" breaks off.
+    assert not dangles("One-third has a chronic condition, according to [1].")
+    assert dangles("Demcon was founded in [1].")
+    # The days and months written out are the passages' abbreviations, no others.
+    line = [Passage(1, "d", "t", "Martine\nPress relations (available Mon, Tue, Thu)", 0.9)]
+    days = "She is available on Monday, Tuesday, and Thursday [1]."
+    assert invented_names(days, line) == set() and invented_items(days, line) == set()
+    other = "She is available on Monday, Friday and Sunday [1]."
+    assert invented_names(other, line) == {"Friday", "Sunday"}
+
+
+def test_a_contact_line_under_the_role_asked_for_anchors_its_name() -> None:
+    """aa023: the press officer's line names neither the university nor the article the
+    question names, only the role: "Press relations (available Mon, Tue, Thu)"."""
+    from askconvergence.answer.citations import unanchored_people
+    from askconvergence.answer.types import Passage
+
+    text = (
+        "In addition, Micronit is an icon in East Netherlands. The Enschede-based company "
+        "focuses on microchips.\n\ndrs. M.M.J. van Hillegersberg - Hofmans (Martine)\n"
+        "Press relations (available Mon, Tue, Thu)"
+    )
+    story = [Passage(1, "d", "Medical technology secures the future of healthcare", text, 0.9)]
+    named = "Dr. M.M.J. van Hillegersberg - Hofmans [1]"
+    press = "Who handles press relations for the University of Twente article?"
+    assert unanchored_people(named, story, press) == set()
+    # Without the role, the contact line names no one for the question's subject.
+    mayor = "Wie is de burgemeester van Enschede?"
+    assert unanchored_people(named, story, mayor) == {"Hillegersberg", "Hofmans"}
+
+
 def test_a_country_is_no_answer_to_which_city() -> None:
     from askconvergence.answer.citations import names_no_city
 

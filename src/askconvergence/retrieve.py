@@ -171,9 +171,11 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return float(x @ y) / norms if norms else 0.0
 
 
-# Where a question asks a second thing: ", and who ...", " en wat ...", or a second sentence.
+# Where a question asks a second thing: ", and who ...", " en wat ...", ", and on which days
+# ...", " en op welke dagen ...", or a second sentence.
 _SECOND_PART = re.compile(
-    r"(?:[,;:]\s*|\s+)(?:and|en)\s+(?=(?:who|whom|what|which|when|where|how|why|wie|wat|welke?|"
+    r"(?:[,;:]\s*|\s+)(?:and|en)\s+(?=(?:(?:on|in|at|for|from|to|with|op|bij|voor|van|met|"
+    r"naar|tot)\s+)?(?:who|whom|what|which|when|where|how|why|wie|wat|welke?|"
     r"wanneer|waar|hoe|waarom|hoeveel)\b)|\?\s+(?=\S)",
     re.IGNORECASE,
 )

@@ -313,11 +313,16 @@ def fractions_as_written(answer: str, passages: Sequence[Passage], language: str
                 and value in numbers
                 and re.search(pattern, joined, re.IGNORECASE)
             ):
-                return dutch if language == "nl" else english
+                written = dutch if language == "nl" else english
+                opens = not match.string[: match.start()].rstrip().endswith(_NOT_AN_END)
+                return written[:1].upper() + written[1:] if opens else written
         return match.group(0)
 
-    text = _PERCENT.sub(as_written, answer)
-    return text[:1].upper() + text[1:] if text[:1] != answer[:1] else text
+    return _PERCENT.sub(as_written, answer)
+
+
+# What a sentence does not end in: a fraction after it opens no sentence ("about one-third").
+_NOT_AN_END = tuple("abcdefghijklmnopqrstuvwxyzàáäèéëïóöü0123456789,;:(-–")
 
 
 # Words that qualify an amount, by their Dutch form: "more than a hundred patients".
@@ -605,6 +610,8 @@ def dangling(answer: str, question: str = "") -> list[str]:
     broken = []
     for sentence in split_answer(answer):
         words = _WORD.findall(_MARKER.sub("", sentence).lower())
+        if words[-2:] == ["according", "to"] and _MARKER.search(sentence):
+            continue  # "..., according to [1]." names its source, the marker, in words
         if words and words[-1] in _DANGLING and words[-2:] != asked_end:
             broken.append(sentence)
     return broken
@@ -969,6 +976,8 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
         return set()
     if not windows and person:
         windows = _windows(passages, question, reach=0, titled=True) or []
+    if person:
+        windows = [*windows, *_role_windows(passages, question)]
     keys = [_passage_keys(window) for window in windows]
     return {
         name
@@ -1081,6 +1090,34 @@ def _windows(
             words = _with_country_forms(set(_WORD.findall(text)))
             if any(n <= words for n in names):
                 windows.append(text)
+    return windows
+
+
+def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
+    """The passage windows (a sentence with the one either side, folded) that hold a role the
+    question asks who has, as two of its words in a row: "Who handles press relations for the
+    University of Twente article?" is answered by the contact line over "Press relations
+    (available Mon, Tue, Thu)", which names neither the university nor the article."""
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms, lexical_tokens
+
+    words = [w for w in re.findall(r"[\w'’-]+", question)]
+    roles = [
+        (tuple(lexical_tokens(a)), tuple(lexical_tokens(b)))
+        for a, b in zip(words, words[1:], strict=False)
+        if a.islower() and b.islower() and content_terms(a) and content_terms(b)
+    ]
+    roles = [(a[:1], b[:1]) for a, b in roles if a and b]
+    if not roles:
+        return []
+    windows = []
+    for passage in passages:
+        sentences = split_sentences(passage.text)
+        for i, sentence in enumerate(sentences):
+            stems = [tuple(lexical_tokens(w))[:1] for w in _WORD.findall(_fold(sentence))]
+            pairs = set(zip(stems, stems[1:], strict=False))
+            if any(role in pairs for role in roles):
+                windows.append(_fold(" ".join(sentences[max(0, i - 1) : i + 2])))
     return windows
 
 
@@ -1727,7 +1764,14 @@ def _fold(text: str) -> str:
     return fold(text)
 
 
+# The days of the week and the months, written out: passages abbreviate them ("available
+# Mon, Tue, Thu", "6 Nov").
+_WRITTEN_OUT = re.compile(rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day|{MONTHS}", re.IGNORECASE)
+
+
 def _found(word: str, stems: frozenset[str], prefixes: frozenset[str]) -> bool:
     from askconvergence.retrieve import lexical_tokens
 
+    if _WRITTEN_OUT.fullmatch(word) and _found(word[:3].lower(), stems, prefixes):
+        return True  # "Monday" is the "Mon" of "available Mon, Tue, Thu"
     return bool(set(lexical_tokens(word)) & stems) or (len(word) >= 5 and word[:5] in prefixes)

@@ -65,6 +65,7 @@ from askconvergence.answer.prompts import (
 )
 from askconvergence.answer.queue import GenerationQueue
 from askconvergence.answer.types import Answer, Passage
+from askconvergence.retrieve import question_parts
 from askconvergence.settings import Settings
 
 if TYPE_CHECKING:
@@ -134,6 +135,10 @@ _ASKED_KINDS = (
     (misses_address, "the question asks for an address or number and the answer has none"),
     (misses_day, "the question asks for days and the answer names none"),
 )
+
+
+# A text that ends a sentence, with any markers after it: "... for all. [1]", "... [2]."
+_ENDS_SENTENCE = re.compile(r"[.!?](?:\s*\[[\d,\s]+\])*\s*$")
 
 
 def _missing_kind(raw: str, question: str) -> str:
@@ -427,6 +432,28 @@ class Engine:
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection, reply_in = quoted, "", language
+        unanswered = (
+            self._unanswered_part(raw, given, query, reply_in, passages) if objection else None
+        )
+        if unanswered:
+            # "How many people have type 1 diabetes, and what share of the working population
+            # has a chronic condition?" answered with the number alone, "Who handles press
+            # relations ..., and on which days is she available?" with the name alone: the
+            # part whose kind of answer is missing is asked on its own, and both answers stand
+            # together when they pass every check of the whole question. A part that points
+            # back ("on which days is she available?") is read as a follow-up to the answer.
+            part, rest = unanswered
+            part = standalone_question(part, [Turn("user", rest), Turn("assistant", raw)], self.llm)
+            again = self._answer_once(part, given, language, reply_in=reply_in)
+            first = raw.strip()
+            if not _ENDS_SENTENCE.search(first):
+                first += "."  # "Dr. M.M.J. van Hillegersberg - Hofmans [1]" is one on its own
+            both = f"{first} {again.strip()}"
+            log.info("%s; asked %r on its own: %r", objection, part, again)
+            if self._answers(again, given, part, reply_in, passages) and self._passes(
+                both, given, query, reply_in, passages
+            ):
+                raw, objection = both, ""
         if objection and reply_in == "nl" and self._misread(raw, given, query):
             # A Dutch answer that only restates the question, gives another kind of thing
             # than asked, or shares too few words with the English passages to show where it
@@ -595,6 +622,23 @@ class Engine:
             and not reads_as_decline(text)
             and self._passes(text, given, question, language, context)
         )
+
+    def _unanswered_part(
+        self, raw: str, given: list[Passage], question: str, language: str, context: list[Passage]
+    ) -> tuple[str, str] | None:
+        """The one part of a two-part question that an answer leaves without the kind of thing
+        it asks for (an amount, a share, an address, days), and the rest of the question, when
+        the answer passes every check of the other parts; None otherwise."""
+        if self.llm is None or not _missing_kind(raw, question):
+            return None
+        parts = question_parts(question)
+        missing = [part for part in parts if _missing_kind(raw, part)]
+        if len(missing) != 1 or len(parts) < 2:
+            return None
+        answered = [part for part in parts if part not in missing]
+        if not all(self._passes(raw, given, part, language, context) for part in answered):
+            return None
+        return missing[0], " ".join(answered)
 
     def _misread(self, raw: str, given: list[Passage], question: str) -> bool:
         """Whether a Dutch answer reads as the small model misreading the Dutch question (not
