@@ -1470,6 +1470,18 @@ def test_a_contact_line_under_the_role_asked_for_anchors_its_name() -> None:
     # Without the role, the contact line names no one for the question's subject.
     mayor = "Wie is de burgemeester van Enschede?"
     assert unanchored_people(named, story, mayor) == {"Hillegersberg", "Hofmans"}
+    # A role is a short label line: a question in the text is a topic, and the contact above
+    # it is for something else (q050).
+    contacts = (
+        "Interested in collaboration with Health Hub Utrecht?\n\n- Connect with Economic Board "
+        "Utrecht, Director Health, Jelle van der Weijde,\n\nIdeas for health tech co-operation "
+        "between Finland and the Netherlands?\n\n- Connect with the Netherlands Embassy in "
+        "Finland, Policy Officer for Trade and Innovation, Miina Ojanperä,"
+    )
+    finland = [Passage(1, "d", "Health technology collaboration", contacts, 0.9)]
+    ideas = "Who should I contact with ideas for health tech co-operation between Finland and the Netherlands?"  # noqa: E501
+    assert unanchored_people("Jelle van der Weijde [1]", finland, ideas) == {"Jelle van der Weijde"}
+    assert unanchored_people("Miina Ojanperä [1]", finland, ideas) == set()
 
 
 def test_a_country_is_no_answer_to_which_city() -> None:

@@ -1093,6 +1093,10 @@ def _windows(
     return windows
 
 
+# The longest line that reads as a role's label ("Press relations (available Mon, Tue, Thu)").
+_ROLE_WORDS = 8
+
+
 def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
     """The passage windows (a sentence with the one either side, folded) that hold a role the
     question asks who has, as two of its words in a row: "Who handles press relations for the
@@ -1101,7 +1105,7 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms, lexical_tokens
 
-    words = [w for w in re.findall(r"[\w'’-]+", question)]
+    words = re.findall(r"[\w'’-]+", question)
     roles = [
         (tuple(lexical_tokens(a)), tuple(lexical_tokens(b)))
         for a, b in zip(words, words[1:], strict=False)
@@ -1114,6 +1118,8 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
     for passage in passages:
         sentences = split_sentences(passage.text)
         for i, sentence in enumerate(sentences):
+            if len(sentence.split()) > _ROLE_WORDS or sentence.endswith("?"):
+                continue  # a label line; "Ideas for health tech co-operation ...?" is none
             stems = [tuple(lexical_tokens(w))[:1] for w in _WORD.findall(_fold(sentence))]
             pairs = set(zip(stems, stems[1:], strict=False))
             if any(role in pairs for role in roles):

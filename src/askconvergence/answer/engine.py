@@ -427,8 +427,8 @@ class Engine:
             # "Erasmus MC has an intensive partnership with Erasmus MC [3]", "Health Valley was
             # launched thanks in part to Health Valley [1]": the model read the passages but
             # only restated the question (or a passage's title); quote the sentence that
-            # answers.
-            quoted = quote_answer(raw, given, query, language)
+            # answers, and for a "who" question one that names someone.
+            quoted = quote_answer(raw, given, query, language, named=True)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection, reply_in = quoted, "", language

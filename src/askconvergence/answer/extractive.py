@@ -63,7 +63,12 @@ _QUOTES = {"en": "The documents say: “{}” [{}]", "nl": "De documenten zeggen
 
 
 def quote_answer(
-    answer: str, passages: Sequence[Passage], question: str, language: str, min_overlap: float = 0.4
+    answer: str,
+    passages: Sequence[Passage],
+    question: str,
+    language: str,
+    min_overlap: float = 0.4,
+    named: bool = False,
 ) -> str:
     """The sentence of the passages that best answers the question, quoted; on a tie, one of a
     passage the answer cites.
@@ -73,7 +78,8 @@ def quote_answer(
     Returns ``""`` when no sentence shares enough of the question's words or says more than
     it, and when the answer breaks off where its fact should be ("The email address is
     [1]."): then the passages lack the fact, and quoting a sentence near it would only look
-    like an answer.
+    like an answer. With ``named``, a "who" question is quoted only a sentence that names
+    someone the question does not.
     """
     if dangles(answer) or _ENDS_ON_VERB.search(answer):
         return ""
@@ -87,7 +93,7 @@ def quote_answer(
                 continue
             if dated and not YEAR.search(sentence):
                 continue
-            if names_nobody(sentence, question):
+            if named and names_nobody(sentence, question):
                 # "who's behind X?" is not answered by "In doing so, X will contribute to
                 # overall health", however many of the question's words it shares.
                 continue
