@@ -11,13 +11,8 @@ Follow-ups are left out (their standalone rewrite needs the LLM).
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 from pathlib import Path
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("’", "'")).strip().casefold()
 
 
 def main() -> None:
@@ -29,7 +24,7 @@ def main() -> None:
     from askconvergence.cli import quiet_offline_env
 
     quiet_offline_env()
-    from askconvergence.evaluation import load_items
+    from askconvergence.evaluation import holds_gold, load_items
     from askconvergence.models.factory import make_engine
     from askconvergence.settings import Settings
 
@@ -40,8 +35,7 @@ def main() -> None:
             if item.unanswerable or not item.gold or len(item.turns) != 1:
                 continue
             passages = engine.retrieve(item.turns[0])
-            gold = _norm(item.gold)
-            rank = next((p.n for p in passages if gold in _norm(p.text)), None)
+            rank = next((p.n for p in passages if holds_gold(p.text, item.gold)), None)
             ranks[rank] += 1
             if rank is None and args.verbose:
                 print(f"miss {item.id} [{item.lang}] {item.turns[0]}")

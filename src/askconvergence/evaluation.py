@@ -24,6 +24,7 @@ __all__ = [
     "ItemResult",
     "Report",
     "StarterBaseline",
+    "holds_gold",
     "load_items",
     "run_eval",
     "score_item",
@@ -36,6 +37,11 @@ _SPACE = re.compile(r"\s+")
 
 def _norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
+
+
+def holds_gold(text: str, gold: str) -> bool:
+    """Whether a passage text holds the gold phrase (spaces and case aside): a retrieval hit."""
+    return _norm(gold) in _norm(text)
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,7 @@ def score_item(item: EvalItem, answer: Answer) -> ItemResult:
     declined = not answer.grounded
     hit = None
     if item.gold:
-        gold = _norm(item.gold)
-        hit = any(gold in _norm(p.text) for p in [*answer.retrieved, *answer.citations])
+        hit = any(holds_gold(p.text, item.gold) for p in [*answer.retrieved, *answer.citations])
     if item.unanswerable:
         correct = declined and not answer.citations
     else:

@@ -18,6 +18,7 @@ from askconvergence.answer.types import Passage
 
 __all__ = [
     "ASKS_WHEN",
+    "ENDS_SENTENCE",
     "MONTHS",
     "NUMBER_WORDS",
     "YEAR",
@@ -314,15 +315,16 @@ def fractions_as_written(answer: str, passages: Sequence[Passage], language: str
                 and re.search(pattern, joined, re.IGNORECASE)
             ):
                 written = dutch if language == "nl" else english
-                opens = not match.string[: match.start()].rstrip().endswith(_NOT_AN_END)
+                before = match.string[: match.start()]
+                opens = not before.strip() or ENDS_SENTENCE.search(before)
                 return written[:1].upper() + written[1:] if opens else written
         return match.group(0)
 
     return _PERCENT.sub(as_written, answer)
 
 
-# What a sentence does not end in: a fraction after it opens no sentence ("about one-third").
-_NOT_AN_END = tuple("abcdefghijklmnopqrstuvwxyzàáäèéëïóöü0123456789,;:(-–")
+# A text that ends a sentence, with any markers after it: "... for all. [1]", "... [2]."
+ENDS_SENTENCE = re.compile(r"[.!?](?:\s*\[[\d,\s]+\])*\s*$")
 
 
 # Words that qualify an amount, by their Dutch form: "more than a hundred patients".
@@ -976,11 +978,17 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
         return set()
     if not windows and person:
         windows = _windows(passages, question, reach=0, titled=True) or []
-    if person:
-        windows = [*windows, *_role_windows(passages, question)]
+    unanchored = _not_in_windows(people, windows)
+    if unanchored and person:
+        unanchored = _not_in_windows(unanchored, _role_windows(passages, question))
+    return set(unanchored)
+
+
+def _not_in_windows(people: dict[str, set[str]], windows: Sequence[str]) -> dict[str, set[str]]:
+    """The names (with their parts) that no window holds every part of."""
     keys = [_passage_keys(window) for window in windows]
     return {
-        name
+        name: parts
         for name, parts in people.items()
         if not any(all(_found(p, *k) for p in parts) for k in keys)
     }
@@ -1105,13 +1113,16 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms, lexical_tokens
 
+    def stem(word: str) -> str:
+        return next(iter(lexical_tokens(word)), "")
+
     words = re.findall(r"[\w'’-]+", question)
-    roles = [
-        (tuple(lexical_tokens(a)), tuple(lexical_tokens(b)))
+    roles = {
+        (stem(a), stem(b))
         for a, b in zip(words, words[1:], strict=False)
         if a.islower() and b.islower() and content_terms(a) and content_terms(b)
-    ]
-    roles = [(a[:1], b[:1]) for a, b in roles if a and b]
+    }
+    roles = {(a, b) for a, b in roles if a and b}
     if not roles:
         return []
     windows = []
@@ -1120,9 +1131,9 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
         for i, sentence in enumerate(sentences):
             if len(sentence.split()) > _ROLE_WORDS or sentence.endswith("?"):
                 continue  # a label line; "Ideas for health tech co-operation ...?" is none
-            stems = [tuple(lexical_tokens(w))[:1] for w in _WORD.findall(_fold(sentence))]
+            stems = [stem(w) for w in _WORD.findall(_fold(sentence))]
             pairs = set(zip(stems, stems[1:], strict=False))
-            if any(role in pairs for role in roles):
+            if roles & pairs:
                 windows.append(_fold(" ".join(sentences[max(0, i - 1) : i + 2])))
     return windows
 

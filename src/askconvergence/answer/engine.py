@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from askconvergence.answer.citations import (
+    ENDS_SENTENCE,
     announces,
     check_citations,
     cited_numbers,
@@ -135,10 +136,6 @@ _ASKED_KINDS = (
     (misses_address, "the question asks for an address or number and the answer has none"),
     (misses_day, "the question asks for days and the answer names none"),
 )
-
-
-# A text that ends a sentence, with any markers after it: "... for all. [1]", "... [2]."
-_ENDS_SENTENCE = re.compile(r"[.!?](?:\s*\[[\d,\s]+\])*\s*$")
 
 
 def _missing_kind(raw: str, question: str) -> str:
@@ -446,7 +443,7 @@ class Engine:
             part = standalone_question(part, [Turn("user", rest), Turn("assistant", raw)], self.llm)
             again = self._answer_once(part, given, language, reply_in=reply_in)
             first = raw.strip()
-            if not _ENDS_SENTENCE.search(first):
+            if not ENDS_SENTENCE.search(first):
                 first += "."  # "Dr. M.M.J. van Hillegersberg - Hofmans [1]" is one on its own
             both = f"{first} {again.strip()}"
             log.info("%s; asked %r on its own: %r", objection, part, again)
@@ -633,7 +630,7 @@ class Engine:
             return None
         parts = question_parts(question)
         missing = [part for part in parts if _missing_kind(raw, part)]
-        if len(missing) != 1 or len(parts) < 2:
+        if len(missing) != 1:  # no parts, or none or every one missing
             return None
         answered = [part for part in parts if part not in missing]
         if not all(self._passes(raw, given, part, language, context) for part in answered):
