@@ -2031,6 +2031,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout13",
         "heldout14",
         "heldout15",
+        "heldout16",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
