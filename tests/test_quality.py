@@ -635,6 +635,8 @@ def test_an_answer_that_breaks_off_is_no_answer() -> None:
     from askconvergence.answer.citations import dangles
 
     assert dangles("Demcon was founded in [1].")
+    assert not dangles("The programmes in Clinical Technology are mentioned in [1].")
+    assert not dangles("De opleiding wordt genoemd in [2].")
     assert dangles("The five centres cover various fields, including [1].")
     assert dangles("Micronit is in Enschede [1]. It was founded by [1].")
     assert dangles("De centra werken onder andere aan zoals [1].")
@@ -1316,6 +1318,18 @@ def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:
     assert miscounted("Some 100,000 people have type 1 diabetes [3].", [pancreas], dutch) == set()
     people = "Hoeveel mensen in Nederland hebben diabetes type 1?"
     assert miscounted("100.000 mensen [3].", [pancreas], people) == set()
+    # Two words may stand between the count and the thing (ab007).
+    principles = _p(1, "Our convergence approach is built on three key defining principles.")
+    based = "How many principles is the convergence approach based on?"
+    assert miscounted("It is based on 3 principles [1].", [principles], based) == set()
+    assert miscounted("It is based on 4 principles [1].", [principles], based) == {"4"}
+    # The thing is the question's run of content words: a Dutch adjective comes first
+    # (ab015, "Hoeveel gezamenlijke LDE-centra ...?" answered "Twee" from "five joint LDE
+    # centres").
+    centres = _p(1, "There are now five joint LDE centres in various fields.")
+    joint = "Hoeveel gezamenlijke LDE-centra zijn er inmiddels?"
+    assert miscounted("Twee gezamenlijke LDE-centra [1].", [centres], joint) == {"2"}
+    assert miscounted("Vijf gezamenlijke LDE-centra [1].", [centres], joint) == set()
 
 
 def test_an_echoed_answer_is_replaced_by_the_passage_sentence_that_answers() -> None:
@@ -1444,6 +1458,8 @@ def test_parts_checks_for_days_and_citing_words() -> None:
     # "according to [1]" cites; "founded in [1]" breaks off.
     assert not dangles("One-third has a chronic condition, according to [1].")
     assert dangles("Demcon was founded in [1].")
+    assert not dangles("The programmes in Clinical Technology are mentioned in [1].")
+    assert not dangles("De opleiding wordt genoemd in [2].")
     # The days and months written out are the passages' abbreviations, no others.
     line = [Passage(1, "d", "t", "Martine\nPress relations (available Mon, Tue, Thu)", 0.9)]
     days = "She is available on Monday, Tuesday, and Thursday [1]."
@@ -1482,6 +1498,14 @@ def test_a_contact_line_under_the_role_asked_for_anchors_its_name() -> None:
     ideas = "Who should I contact with ideas for health tech co-operation between Finland and the Netherlands?"  # noqa: E501
     assert unanchored_people("Jelle van der Weijde [1]", finland, ideas) == {"Jelle van der Weijde"}
     assert unanchored_people("Miina Ojanperä [1]", finland, ideas) == set()
+    # A credit line's label is a role too (ab022): "who took the photo?", "wie maakte de
+    # foto?" to "Photographer: Lizet Beek", which names nothing else.
+    credit = [Passage(1, "d", "Medical technology", "Photographer: Lizet Beek\n\n" + text, 0.9)]
+    photo = "Who took the photo for the TechMed article about medtech in East Netherlands?"
+    assert unanchored_people("Lizet Beek took it [1].", credit, photo) == set()
+    foto = "Wie maakte de foto bij het TechMed-artikel over Oost-Nederland?"
+    assert unanchored_people("Lizet Beek [1].", credit, foto) == set()
+    assert unanchored_people("Lizet Beek [1].", credit, mayor) == {"Lizet Beek"}
 
 
 def test_a_country_is_no_answer_to_which_city() -> None:
@@ -2232,3 +2256,67 @@ def test_an_amount_no_passage_states_as_money_is_no_price() -> None:
         qualified_as_written("Het kost €100.000 [1].", passages, "nl")
         == "Het kost zo'n €100.000 [1]."
     )
+
+
+def test_an_item_asked_for_by_its_place_is_the_lists_item_of_that_number() -> None:
+    """ab008, r026: "Wat is het derde principe ...?" answered with the second principle."""
+    from askconvergence.answer.citations import gives_another_item, numbered_item
+    from askconvergence.answer.extractive import quote_item
+    from askconvergence.answer.types import Passage
+
+    first = (
+        "Our convergence approach is built on three key defining principles.\n\n"
+        "1. A holistic and life course approach to health and healthcare\n\nIndividual health "
+        "is a state of well-being.\n\n2. Integrative approach to health and healthcare "
+        "innovation\n\nTo innovate from bench to bedside.\n\n3."
+    )
+    third = "3. Responsible innovation\n\nTake into account the end-user perspective."
+    title = "Mission and convergence principles"
+    passages = [Passage(1, "d", title, first, 0.9), Passage(2, "d", title, third, 0.8)]
+    dutch = "Wat is het derde principe van de convergentie-aanpak?"
+    item = numbered_item(dutch, passages)
+    assert item == (2, "3. Responsible innovation", "Take into account the end-user perspective.")
+    assert numbered_item("What is the third convergence principle?", passages) == item
+    assert numbered_item("What is the second convergence principle?", passages) == (
+        1,
+        "2. Integrative approach to health and healthcare innovation",
+        "To innovate from bench to bedside.",
+    )
+    # No item asked by place, or no list of what is asked about.
+    assert numbered_item("Wat is een derde van de bevolking?", passages) is None
+    assert numbered_item("What is the third pillar of Health Hub Utrecht?", passages) is None
+    # Another item's own words and none of the asked one's: the wrong item.
+    second = "Het derde principe is een integrative approach to health and healthcare [1]."
+    assert gives_another_item(second, passages, dutch)
+    assert not gives_another_item(
+        "Het derde principe is verantwoorde innovatie [2].", passages, dutch
+    )
+    assert not gives_another_item("Responsible innovation [2].", passages, dutch)
+    assert quote_item(item, "nl") == (
+        "De documenten zeggen: “3. Responsible innovation: Take into account the end-user "
+        "perspective.” [2]"
+    )
+
+
+def test_a_share_asked_for_is_quoted_from_the_one_sentence_stating_it() -> None:
+    """ab002, w002, q055: "Welk deel van de Nederlandse werkende bevolking heeft een
+    chronische ziekte?" was answered "13%" by the small model reading the English passage."""
+    from askconvergence.answer.citations import stated_share
+    from askconvergence.answer.extractive import quote_share
+
+    third = _p(
+        1,
+        "The Dutch population is ageing. One-third of the Dutch working population has a "
+        "chronic condition, such as diabetes. The costs of our healthcare system are growing.",
+    )
+    dutch = "Welk deel van de Nederlandse werkende bevolking heeft een chronische ziekte?"
+    sentence = (
+        "One-third of the Dutch working population has a chronic condition, such as diabetes."
+    )
+    assert stated_share(dutch, [third]) == (1, sentence)
+    assert quote_share(dutch, [third], "nl") == f"De documenten zeggen: “{sentence}” [1]"
+    # Not a share question, a share of something else, or two sentences that could answer.
+    assert stated_share("Hoeveel mensen hebben een chronische ziekte?", [third]) is None
+    assert stated_share("Welk deel van de zorgkosten gaat naar preventie?", [third]) is None
+    half = _p(2, "Half of the Dutch working population with a chronic condition works part-time.")
+    assert stated_share(dutch, [third, half]) is None

@@ -35,6 +35,7 @@ __all__ = [
     "echoes_question",
     "fractions_as_written",
     "from_titles",
+    "gives_another_item",
     "invented_items",
     "invented_names",
     "invented_numbers",
@@ -48,12 +49,14 @@ __all__ = [
     "names_no_city",
     "names_nobody",
     "new_names",
+    "numbered_item",
     "of_another_kind",
     "overlap",
     "qualified_as_written",
     "resolve_citations",
     "restated_items",
     "split_answer",
+    "stated_share",
     "support",
     "unanchored_amounts",
     "undated_events",
@@ -210,19 +213,28 @@ _NUMBER_WORDS = {
 NUMBER_WORDS = tuple(form for forms in _NUMBER_WORDS.values() for form in forms)
 
 # "How many partners ...?" / "Hoeveel partners ...?": the thing counted.
-_ASKS_COUNT = re.compile(r"\b(?:how\s+many|hoeveel)\s+(\w+)", re.IGNORECASE)
+_ASKS_COUNT = re.compile(r"\b(?:how\s+many|hoeveel)\s+((?:[\w-]+\s*){1,3})", re.IGNORECASE)
 _COUNT = rf"(?:\d[\d.,]*|{'|'.join(NUMBER_WORDS)})"
 
 
 def counting(query: str) -> re.Pattern[str] | None:
     """For a "how many X" question, a pattern for a sentence that counts X ("over 30
-    partners", "a hundred patients"; by the first five letters, so "patiënten" finds
-    "patients"), allowing one word between ("30 active partners"). None for other questions."""
+    partners", "a hundred patients"), allowing two words between ("three key defining
+    principles"). X is the run of content words after "how many" ("joint LDE centres",
+    "gezamenlijke LDE-centra"), each word found by its first five letters, so "patiënten"
+    finds "patients" and "LDE-centra" "centres". None for other questions."""
+    from askconvergence.retrieve import content_terms
+
     match = _ASKS_COUNT.search(query)
-    thing = _fold(match.group(1))[:5] if match else ""
-    if len(thing) < 4:
+    things: list[str] = []
+    for word in match.group(1).split() if match else ():
+        if not content_terms(word):
+            break  # "How many partners does ...": the thing ends at the verb
+        things += [_fold(part)[:5] for part in word.split("-") if len(part) >= 4]
+    if not things:
         return None
-    return re.compile(rf"\b{_COUNT}\s+(?:\w+\s+)?{re.escape(thing)}", re.IGNORECASE)
+    thing = "|".join(map(re.escape, dict.fromkeys(things)))
+    return re.compile(rf"\b{_COUNT}\s+(?:[\w-]+\s+){{0,2}}(?:{thing})", re.IGNORECASE)
 
 
 # An answer's number words, by the number a passage states for them ("derde": one-third is 3).
@@ -469,6 +481,43 @@ _SHARE = re.compile(
 )
 
 
+# A share as a passage states it: a fraction or a percentage ("One-third of ...", "30%").
+_FRACTION = re.compile(
+    r"%|\b(?:percent|procent|half|helft|thirds?|derde|quarters?|kwart)\b", re.IGNORECASE
+)
+
+
+def stated_share(question: str, passages: Sequence[Passage]) -> tuple[int, str] | None:
+    """For a question asking for a share, the one passage sentence (with its passage number)
+    that states a share of what the question names: two of the question's longer words, by
+    their first five letters, with a country's other names ("Nederlandse" finds "Dutch",
+    "chronische" "chronic"). None when no sentence does or several do.
+
+    "Welk deel van de Nederlandse werkende bevolking heeft een chronische ziekte?" was
+    answered "13%" and "1/2" by the small model, whose Dutch misreads "One-third of the Dutch
+    working population has a chronic condition"."""
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms
+
+    if not _ASKS_SHARE.search(question):
+        return None
+
+    def keys(text: str) -> set[str]:
+        words = _with_country_forms(set(content_terms(_fold(text))))
+        return {word[:5] for word in words if len(word) >= 5}
+
+    asked = keys(question)
+    found: dict[str, int] = {}
+    for passage in passages:
+        for sentence in split_sentences(passage.text):
+            if _FRACTION.search(sentence) and len(asked & keys(sentence)) >= 2:
+                found.setdefault(sentence.strip(), passage.n)
+    if len(found) != 1:
+        return None
+    ((sentence, n),) = found.items()
+    return n, sentence
+
+
 def misses_share(answer: str, question: str) -> bool:
     """Whether a "what proportion / welk deel" question got an answer with no share in it:
     "3 [1]" for "One-third of the Dutch working population has a chronic condition"."""
@@ -602,6 +651,75 @@ _DANGLING = frozenset(
 )  # fmt: skip
 
 
+# "the third principle", "het derde principe": which item of a numbered list is asked for.
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6,
+}  # fmt: skip
+_ASKS_NTH = re.compile(
+    rf"\b(?:the|het|de)\s+({'|'.join(_ORDINALS)})\s+([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE
+)
+_NUMBERED_LINE = re.compile(r"^[ \t]*(\d{1,2})[.)][ \t]+(\S.*)$", re.MULTILINE)
+
+
+def numbered_item(question: str, passages: Sequence[Passage]) -> tuple[int, str, str] | None:
+    """The item of a numbered list the question asks for by its place ("What is the third
+    convergence principle?" to "3. Responsible innovation"), as its passage number, its line
+    and the line after it (what the item says); None when the question asks for no item by
+    place or no passage that names the question's word for the list ("principe" finds
+    "principles" by its first five letters) numbers one."""
+    asked = _ASKS_NTH.search(question)
+    if asked is None:
+        return None
+    place = _ORDINALS[asked.group(1).lower()]
+    return next((item[1:] for item in _listed(asked, passages) if item[0] == place), None)
+
+
+def _listed(
+    asked: re.Match[str], passages: Sequence[Passage]
+) -> Iterator[tuple[int, int, str, str]]:
+    """The numbered lines (number, passage number, line, the line after it) of the passages
+    that name the word the question asks about."""
+    nouns = {_fold(w)[:5] for w in asked.groups()[1:] if w and len(w) >= 4}
+    for passage in passages:
+        words = _WORD.findall(_fold(f"{passage.title} {passage.text}"))
+        if nouns & {w[:5] for w in words}:
+            for match in _NUMBERED_LINE.finditer(passage.text):
+                after = passage.text[match.end() :].strip().split("\n", 1)[0].strip()
+                yield int(match.group(1)), passage.n, match.group(0).strip(), after
+
+
+def gives_another_item(answer: str, passages: Sequence[Passage], question: str) -> bool:
+    """Whether an answer to "the third principle" gives another item of the numbered list
+    instead: it holds a word only another item's line has ("Integrative" for item 2) and none
+    only the asked one's ("Responsible"). A Dutch answer in its own words ("verantwoorde
+    innovatie") holds neither, and stands."""
+    asked = _ASKS_NTH.search(question)
+    if asked is None:
+        return False
+    place = _ORDINALS[asked.group(1).lower()]
+
+    def keys(text: str) -> set[str]:
+        return {w[:5] for w in _WORD.findall(_fold(text)) if len(w) >= 4 and not w.isdigit()}
+
+    mine: set[str] = set()
+    others: set[str] = set()
+    for number, _, line, _ in _listed(asked, passages):
+        (mine if number == place else others).update(keys(line))
+    said = keys(_MARKER.sub("", answer))
+    return bool(mine) and bool(said & (others - mine)) and not said & (mine - others)
+
+
+# Words before a preposition whose object is the passage itself, its marker: "according to
+# [1]", "(as) mentioned in [1]", "genoemd in [2]".
+_CITING = frozenset(
+    {
+        "according", "mentioned", "stated", "described", "listed", "named", "cited", "noted",
+        "shown", "reported", "genoemd", "vermeld", "beschreven",
+    }
+)  # fmt: skip
+
+
 def dangling(answer: str, question: str = "") -> list[str]:
     """The sentences of the answer that break off where their fact should be ("Demcon was
     founded in [1]."): the small model writes that when the passages lack the fact. A
@@ -612,8 +730,8 @@ def dangling(answer: str, question: str = "") -> list[str]:
     broken = []
     for sentence in split_answer(answer):
         words = _WORD.findall(_MARKER.sub("", sentence).lower())
-        if words[-2:] == ["according", "to"] and _MARKER.search(sentence):
-            continue  # "..., according to [1]." names its source, the marker, in words
+        if words[-2:-1] and words[-2] in _CITING and _MARKER.search(sentence):
+            continue  # "..., according to [1].", "... are mentioned in [1].": the marker is it
         if words and words[-1] in _DANGLING and words[-2:] != asked_end:
             broken.append(sentence)
     return broken
@@ -1123,19 +1241,32 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
         if a.islower() and b.islower() and content_terms(a) and content_terms(b)
     }
     roles = {(a, b) for a, b in roles if a and b}
-    if not roles:
+    # A credit's one-word label by how it starts ("who took the photo?" to "Photographer:
+    # Lizet Beek", "foto" to "Photo:"); it names the page's person, not the question's subject.
+    asked = {_credit_key(w) for w in words if w.islower() and len(w) >= 4 and content_terms(w)}
+    if not roles and not asked:
         return []
     windows = []
     for passage in passages:
         sentences = split_sentences(passage.text)
         for i, sentence in enumerate(sentences):
+            window = _fold(" ".join(sentences[max(0, i - 1) : i + 2]))
+            credit = _CREDIT.match(sentence)  # the line under it may run on in the sentence
+            if credit and _credit_key(credit.group(1)) in asked:
+                windows.append(window)
             if len(sentence.split()) > _ROLE_WORDS or sentence.endswith("?"):
                 continue  # a label line; "Ideas for health tech co-operation ...?" is none
             stems = [stem(w) for w in _WORD.findall(_fold(sentence))]
-            pairs = set(zip(stems, stems[1:], strict=False))
-            if roles & pairs:
-                windows.append(_fold(" ".join(sentences[max(0, i - 1) : i + 2])))
+            if roles & set(zip(stems, stems[1:], strict=False)):
+                windows.append(window)
     return windows
+
+
+_CREDIT = re.compile(r"([A-Za-z]{4,}):\s+\S")
+
+
+def _credit_key(word: str) -> str:
+    return _fold(word).replace("ph", "f")[:4]
 
 
 # One country's names and adjectives, English and Dutch: a question about the "Dutch embassy"

@@ -21,6 +21,7 @@ from askconvergence.answer.citations import (
     echoes_question,
     fractions_as_written,
     from_titles,
+    gives_another_item,
     invented_items,
     invented_names,
     invented_numbers,
@@ -34,6 +35,7 @@ from askconvergence.answer.citations import (
     misses_share,
     names_no_city,
     names_nobody,
+    numbered_item,
     of_another_kind,
     qualified_as_written,
     restated_items,
@@ -51,7 +53,9 @@ from askconvergence.answer.extractive import (
     extract_answer,
     quote_answer,
     quote_following,
+    quote_item,
     quote_reply,
+    quote_share,
 )
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language, foreign_letters, written_in_english
@@ -416,6 +420,13 @@ class Engine:
             if quoted and self._passes(quoted, passages, query, language, passages):
                 log.info("%s; quoting what follows it: %r", objection, quoted)
                 raw, objection, given, reply_in = quoted, "", passages, language
+        elif objection and (item := numbered_item(query, passages)):
+            # "What is the third principle?" answered with the second (the small model counts
+            # badly, in Dutch most): the list's third item is quoted, with what it says.
+            quoted = quote_item(item, language)
+            if self._passes(quoted, passages, query, language, passages):
+                log.info("%s; quoting the item asked for: %r", objection, quoted)
+                raw, objection, given, reply_in = quoted, "", passages, language
         elif objection and (
             echoes_question(raw, query)
             or names_nobody(raw, query)
@@ -460,6 +471,12 @@ class Engine:
             log.info("%s; in English: %r", objection, english)
             if self._answers(english, given, query, "en", passages):
                 raw, objection, reply_in = english, "", "en"
+        quoted = quote_share(query, given, language) if objection else ""
+        if quoted and self._passes(quoted, given, query, language, passages):
+            # "Welk deel ...?" answered "13%": the small model misreads "One-third of ..." in a
+            # Dutch question's answer, so the one sentence stating a share of it is quoted.
+            log.info("%s; quoting the share: %r", objection, quoted)
+            raw, objection, reply_in = quoted, "", language
         if (
             objection
             and language == "nl"
@@ -585,6 +602,8 @@ class Engine:
         others = of_another_kind(raw, question)
         if others:
             return f"{sorted(others)} are not what the question asks for", others
+        if gives_another_item(raw, context, question):
+            return "the answer gives another item of the list than the one asked", set()
         if dangles(raw, question):
             return f"a sentence of the answer breaks off: {raw!r}", set()
         missing = _missing_kind(raw, question)

@@ -14,6 +14,7 @@ from askconvergence.answer.citations import (
     echoes_question,
     names_nobody,
     new_names,
+    stated_share,
     support,
     without_names,
 )
@@ -24,7 +25,9 @@ __all__ = [
     "extract_answer",
     "quote_answer",
     "quote_following",
+    "quote_item",
     "quote_reply",
+    "quote_share",
     "split_sentences",
 ]
 
@@ -105,6 +108,14 @@ def quote_answer(
     return _QUOTES.get(language, _QUOTES["en"]).format(best[2], best[1])
 
 
+def quote_item(item: tuple[int, str, str], language: str) -> str:
+    """A numbered list's item (see :func:`~askconvergence.answer.citations.numbered_item`),
+    quoted with what it says: “3. Responsible innovation: Take into account ...” [2]."""
+    n, line, after = item
+    said = f"{line}: {after}" if after and not after[:1].isdigit() else line
+    return _QUOTES.get(language, _QUOTES["en"]).format(said, n)
+
+
 def quote_following(
     answer: str, passages: Sequence[Passage], language: str, min_overlap: float = 0.6
 ) -> str:
@@ -159,3 +170,10 @@ def quote_reply(
     if best is None:
         return ""
     return _QUOTES.get(language, _QUOTES["en"]).format(best[2], best[1])
+
+
+def quote_share(question: str, passages: Sequence[Passage], language: str) -> str:
+    """The one passage sentence stating the share a question asks for (see
+    :func:`~askconvergence.answer.citations.stated_share`), quoted; ``""`` when there is none."""
+    found = stated_share(question, passages)
+    return _QUOTES.get(language, _QUOTES["en"]).format(found[1], found[0]) if found else ""

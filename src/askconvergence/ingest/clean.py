@@ -20,7 +20,6 @@ _BOILERPLATE = [
     r"(deel|delen)( dit)?( artikel| bericht)?:?",
     r"social share buttons.*",
     r".*\bpowered by ultimatelysocial\b.*",
-    r"(photo|photographer|photos|image|picture|foto|fotograaf|beeld)\s*:.*",
     r"mail the editorial team",
     r"mail de redactie",
     r"(skip to (main )?content|naar hoofdinhoud)",
@@ -32,7 +31,8 @@ _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 
 
 def is_boilerplate(line: str) -> bool:
-    """True when a whole line is page furniture (cookie notice, share button, photo credit...)."""
+    """True when a whole line is page furniture (cookie notice, share button...). A photo
+    credit ("Photographer: Lizet Beek") is kept: visitors ask who took the picture."""
     return bool(_BOILERPLATE_RE.fullmatch(line.strip()))
 
 
