@@ -22,7 +22,7 @@ from askconvergence.evaluation import (
     score_item,
     side_by_side,
 )
-from askconvergence.retrieve import LexicalIndex, content_terms, lexical_tokens
+from askconvergence.retrieve import LexicalIndex, content_terms, glossed, lexical_tokens
 from tests.conftest import CORPUS, DEV_SET, OWN_SET, make_settings
 
 
@@ -70,6 +70,22 @@ def test_bm25_ranks_the_passage_with_the_rare_word_first() -> None:
     assert lexical.best(scores, 5) == [1]  # only nodes that match at all
     assert lexical.scores("zzzz qqqq").tolist() == [0.0, 0.0, 0.0]
     assert lexical.best(lexical.scores("zzzz qqqq"), 5) == []
+
+
+def test_bm25_finds_english_words_for_a_dutch_question_through_the_glossary() -> None:
+    """x016, y026: "persvoorlichter" and "bereikbaar" share no stem with "Press relations
+    (available Mon, Tue, Thu)"; the glossary gives their English words."""
+    from llama_index.core.schema import TextNode
+
+    nodes = [
+        TextNode(text="Micronit makes chips.\nPress relations (available Mon, Tue, Thu)", id_="a"),
+        TextNode(text="De Universiteit Twente werkt samen met bedrijven in de regio.", id_="b"),
+    ]
+    question = "Op welke dagen is de persvoorlichter van de Universiteit Twente bereikbaar?"
+    scores = LexicalIndex(nodes).scores(question)
+    assert scores[0] > scores[1]
+    assert glossed("Wie is de persvoorlichter?") == "press relations"
+    assert glossed("Who handles press relations?") == ""
 
 
 # --- hybrid retrieval over the real index ---------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "content_terms",
     "cosine",
     "decline_score",
+    "glossed",
     "lexical_tokens",
     "make_retriever",
     "question_parts",
@@ -46,6 +47,34 @@ _QUESTION_WORDS = {
     "wat", "welk", "welke", "wie", "wanneer", "waar", "waarom", "hoe", "hoeveel", "tell",
     "name", "noem", "give", "according", "volgens", "also", "ook",
 }  # fmt: skip
+
+
+# Dutch words of questions that share no stem or first letters with the English a passage
+# uses for them, by those English words. The embedder bridges the two languages for most
+# questions; the keyword index, which finds rare words such as "Press relations (available
+# Mon, Tue, Thu)", needs the words themselves: "Op welke dagen is de persvoorlichter
+# bereikbaar?" found that line only through these. A glossary of how questions ask, not of
+# what the documents answer.
+_GLOSSARY = {
+    "persvoorlichter": "press relations", "persvoorlichting": "press relations",
+    "perscontact": "press contact", "woordvoerder": "spokesperson press",
+    "bereikbaar": "available reachable", "beschikbaar": "available",
+    "contactpersoon": "contact person", "dag": "day", "dagen": "days",
+    "oprichter": "founder", "opgericht": "founded established", "hoogleraar": "professor",
+    "ziekenhuis": "hospital", "ziekenhuizen": "hospitals", "bedrijf": "company",
+    "bedrijven": "companies", "onderzoek": "research", "onderzoekers": "researchers",
+    "doel": "goal aim", "doelen": "goals aims", "tekort": "shortage", "kosten": "costs",
+    "gemeenten": "municipalities", "opleiding": "programme degree",
+    "opleidingen": "programmes degrees", "gevestigd": "based located",
+    "medewerkers": "employees staff", "personeel": "staff personnel", "ambassade": "embassy",
+    "uitdagingen": "challenges", "vergrijzing": "ageing", "wereld": "world",
+    "advies": "advice",
+}  # fmt: skip
+
+
+def glossed(text: str) -> str:
+    """The English words of the Dutch words of ``text`` that the glossary holds ("" for none)."""
+    return " ".join(_GLOSSARY[w] for w in _WORD.findall(_fold(text)) if w in _GLOSSARY)
 
 
 def _fold(text: str) -> str:
@@ -110,7 +139,7 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every node for the query (0 when no term matches), in node order."""
         vocab = self._bm25.vocab_dict
-        terms = [t for t in lexical_tokens(query) if t in vocab]
+        terms = [t for t in lexical_tokens(f"{query} {glossed(query)}") if t in vocab]
         if not terms or not self.nodes:
             return np.zeros(len(self.nodes), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
