@@ -4,7 +4,8 @@ For every answerable single-turn item of the question sets, the question is retr
 chat does, then the passages are cut to the excerpt budget as the prompt does. An item counts
 when every ``must`` group has a form in the text the model would read. The "whole passages"
 row is the ceiling: what retrieval alone leaves in reach. Follow-ups are left out (their
-standalone rewrite needs the LLM).
+standalone rewrite needs the LLM). A Dutch question gets a third more words than the budget
+named, as in the chat (``ExcerptSelector.translated_budget``).
 
     PYTHONPATH=src python eval/excerpt_recall.py eval/questions.jsonl ../shared/eval/dev.jsonl
     PYTHONPATH=src python eval/excerpt_recall.py eval/questions.jsonl --budgets 100,150,200 -v

@@ -199,6 +199,25 @@ def test_selector_finds_english_sentences_for_a_dutch_question(built_settings, e
     assert any("widely available in 2024" in p.text for p in given)
 
 
+def test_a_question_in_another_language_gets_more_of_the_passages(
+    built_settings, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """Its sentences meet the passages' less surely (eval/excerpt_recall.py), so a Dutch
+    question's budget is a third larger than an English one's."""
+    question = "Wat zijn de uitdagingen voor de Nederlandse gezondheidszorg?"
+    passages = _passages(built_settings, embed_model, question)
+
+    def words(given: list[Passage]) -> int:
+        return sum(len(p.text.split()) for p in given)
+
+    selector = ExcerptSelector(embed_model, budget_words=60)
+    dutch = words(selector.select(question, passages))
+    assert 60 < dutch <= 80 + max(len(s.split()) for p in passages for s in split_sentences(p.text))
+    assert words(selector.select(question, passages, budget_words=60)) < dutch
+    same = ExcerptSelector(embed_model, budget_words=60, translated_budget=1.0)
+    assert words(same.select(question, passages)) < dutch
+
+
 def test_a_quoted_phrase_brings_the_sentence_that_holds_it(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
     question = (
         "Instead of the 'to cure or die' model, what kind of care does Convergence Health & "
