@@ -531,6 +531,20 @@ def test_a_question_for_days_answered_without_one_is_no_answer() -> None:
     assert not misses_day("She is available [1].", "Who handles press relations?")
 
 
+def test_a_question_for_a_time_answered_without_one_is_no_answer() -> None:
+    """ab033 (unanswerable): "Flux Robotics is opgericht in Twente" for "Wanneer ...?"."""
+    from askconvergence.answer.citations import misses_time
+
+    founded = "Wanneer is Flux Robotics opgericht?"
+    assert misses_time("Flux Robotics is opgericht in Twente [1].", founded)
+    assert not misses_time("Op 6 november 2020 [1].", "Wanneer vond de conferentie plaats?")
+    assert not misses_time("In 2018 [1].", "In welk jaar bezocht Health Hub Utrecht hen?")
+    assert misses_time("In Helsinki [1].", "In which year did they visit Finland?")
+    assert not misses_time("Within a few years [1].", "When will it be widely available?")
+    # "when" inside a question asks no time.
+    assert not misses_time("Miina Ojanperä [1].", "Whom do I contact when I have ideas?")
+
+
 def test_a_question_for_a_share_answered_without_one_is_no_answer() -> None:
     """w002: "3 [1]" for "Welk deel ...?", read from "One-third of the Dutch working population"."""
     from askconvergence.answer.citations import misses_share

@@ -46,6 +46,7 @@ __all__ = [
     "misses_day",
     "misses_quantity",
     "misses_share",
+    "misses_time",
     "names_no_city",
     "names_nobody",
     "new_names",
@@ -543,6 +544,27 @@ def misses_day(answer: str, question: str) -> bool:
     """Whether a "which days" question got an answer that names no day of the week (nor a
     date)."""
     return _asked_but_missing(answer, question, (_ASKS_DAYS,), (_WEEKDAY,))
+
+
+# "When ...?" / "Wanneer ...?" at the start, or "in which year": a question for a time. Not
+# "when" inside a question ("Whom do I contact when ...?").
+_ASKS_TIME = re.compile(
+    r"^\W*(?:and\s+|en\s+)?(?:when|wanneer)\b|\b(?:what|which|welk)\s+(?:year|jaar)\b|"
+    r"\b(?:since\s+when|sinds\s+wanneer)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    rf"\b(?:1[89]|20)\d\d\b|\b{_MONTH}\b|\b(?:year|years|jaar|jaren|decade|century|eeuw|"
+    r"month|months|maand|maanden|week|weeks|weken|today|vandaag|ago|geleden|soon|binnenkort)\b",
+    re.IGNORECASE,
+)
+
+
+def misses_time(answer: str, question: str) -> bool:
+    """Whether a "when" question got an answer with no time in it (no year, month or the
+    like): "Wanneer is Flux Robotics opgericht?" answered "Flux Robotics is opgericht in
+    Twente" when the passages give no date (ab033)."""
+    return _asked_but_missing(answer, question, (_ASKS_TIME,), (_TIME,))
 
 
 _ASKS_ADDRESS = re.compile(

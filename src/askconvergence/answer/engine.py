@@ -33,6 +33,7 @@ from askconvergence.answer.citations import (
     misses_day,
     misses_quantity,
     misses_share,
+    misses_time,
     names_no_city,
     names_nobody,
     numbered_item,
@@ -139,6 +140,7 @@ _ASKED_KINDS = (
     (misses_share, "the question asks for a share and the answer gives none"),
     (misses_address, "the question asks for an address or number and the answer has none"),
     (misses_day, "the question asks for days and the answer names none"),
+    (misses_time, "the question asks when and the answer gives no time"),
 )
 
 
