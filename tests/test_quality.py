@@ -1360,6 +1360,10 @@ def test_a_count_of_something_else_is_no_answer_to_how_many() -> None:
     joint = "Hoeveel gezamenlijke LDE-centra zijn er inmiddels?"
     assert miscounted("Twee gezamenlijke LDE-centra [1].", [centres], joint) == {"2"}
     assert miscounted("Vijf gezamenlijke LDE-centra [1].", [centres], joint) == set()
+    # The count that names most of the thing: not "two university medical centres" (y011).
+    both = _p(1, "The two university medical centres have yielded five joint LDE centres.")
+    assert miscounted("Twee LDE-centra zijn al opgeleverd [1].", [both], joint) == {"2"}
+    assert miscounted("Vijf LDE-centra [1].", [both], joint) == set()
 
 
 def test_an_echoed_answer_is_replaced_by_the_passage_sentence_that_answers() -> None:

@@ -218,12 +218,11 @@ _ASKS_COUNT = re.compile(r"\b(?:how\s+many|hoeveel)\s+((?:[\w-]+\s*){1,3})", re.
 _COUNT = rf"(?:\d[\d.,]*|{'|'.join(NUMBER_WORDS)})"
 
 
-def counting(query: str) -> re.Pattern[str] | None:
-    """For a "how many X" question, a pattern for a sentence that counts X ("over 30
-    partners", "a hundred patients"), allowing two words between ("three key defining
-    principles"). X is the run of content words after "how many" ("joint LDE centres",
-    "gezamenlijke LDE-centra"), each word found by its first five letters, so "patiënten"
-    finds "patients" and "LDE-centra" "centres". None for other questions."""
+def _counted_things(query: str) -> list[str]:
+    """The words of what a "how many X" question counts, by their first five letters: the
+    run of content words after "how many" ("joint LDE centres", "gezamenlijke LDE-centra",
+    each part of a compound), so "patiënten" finds "patients" and "LDE-centra" "LDE
+    centres"."""
     from askconvergence.retrieve import content_terms
 
     match = _ASKS_COUNT.search(query)
@@ -231,10 +230,18 @@ def counting(query: str) -> re.Pattern[str] | None:
     for word in match.group(1).split() if match else ():
         if not content_terms(word):
             break  # "How many partners does ...": the thing ends at the verb
-        things += [_fold(part)[:5] for part in word.split("-") if len(part) >= 4]
+        things += [_fold(part)[:5] for part in word.split("-") if len(part) >= 3]
+    return list(dict.fromkeys(things))
+
+
+def counting(query: str) -> re.Pattern[str] | None:
+    """For a "how many X" question, a pattern for a sentence that counts X ("over 30
+    partners", "a hundred patients"), allowing two words between ("three key defining
+    principles"); see :func:`_counted_things`. None for other questions."""
+    things = _counted_things(query)
     if not things:
         return None
-    thing = "|".join(map(re.escape, dict.fromkeys(things)))
+    thing = "|".join(map(re.escape, things))
     return re.compile(rf"\b{_COUNT}\s+(?:[\w-]+\s+){{0,2}}(?:{thing})", re.IGNORECASE)
 
 
@@ -1007,10 +1014,20 @@ def miscounted(answer: str, passages: Sequence[Passage], question: str) -> set[s
     pattern = counting(question)
     if pattern is None:
         return set()
+    # The counts that name most of X: "five joint LDE centres", not "two university medical
+    # centres", for "Hoeveel gezamenlijke LDE-centra ...?" (y011).
+    things = _counted_things(question)
     counted: set[str] = set()
+    most = 0
     for passage in passages:
-        for match in pattern.finditer(_fold(passage.text)):
-            counted |= _passage_numbers(match.group(0))
+        text = _fold(passage.text)
+        for match in pattern.finditer(text):
+            words = _WORD.findall(f"{match.group(0)} {' '.join(text[match.end() :].split()[:2])}")
+            named = sum(any(w.startswith(thing) for w in words) for thing in things)
+            if named > most:
+                most, counted = named, set()
+            if named == most:
+                counted |= _passage_numbers(match.group(0))
     if not counted and detect_language(question) != "en":
         return set()
     # Only what the answer itself counts as X: "33% of the Dutch working population" is a
