@@ -447,10 +447,11 @@ _ASKS_COST = re.compile(
     r"\b(?:what\s+is\s+the\s+price|wat\s+is\s+de\s+prijs)\b",
     re.IGNORECASE,
 )
+# "een" is the Dutch article as often as "one": "een schadelijk schort" is no amount (q066).
 _QUANTITY_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|many|none|no|"
-    r"een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|"
+    r"één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|veertig|"
     r"vijftig|honderden|honderd|duizenden|duizend|miljoen|miljard|dozijn|half|halve|enkele|"
     r"meerdere|weinig|veel|geen)\b|\d|%",
     re.IGNORECASE,
