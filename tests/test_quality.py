@@ -295,6 +295,12 @@ def test_worded_declines_are_recognised() -> None:
     assert reads_as_decline("The price of the device is not known [1].")
     assert not reads_as_decline("Micronit is based in Enschede [1].")
     assert not reads_as_decline("Micronit is known for its microfluidics [1].")
+    # "There are no costs ... in the given passages" says the passages lack it (q121).
+    assert reads_as_decline(
+        "Er zijn geen kosten voor een masteropleiding in de gegeven passages [1]."
+    )
+    assert reads_as_decline("There is no price for the device in the provided documents.")
+    assert not reads_as_decline("There are no side effects in the trial, the text says [1].")
 
 
 # --- evaluation -----------------------------------------------------------------------------

@@ -100,7 +100,10 @@ _DECLINE_WORDS = re.compile(
     r"no (information|mention)|not (mentioned|stated|specified|provided)|"
     r"(staat|staan|wordt|worden) niet (in|vermeld|genoemd)|geen informatie|niet vermeld|"
     r"niet (in de (documenten|passages|tekst)|gevonden|genoemd)|"
-    r"\b(is|are|zijn|wordt|worden) (not|niet) (known|bekend)\b",
+    r"\b(is|are|zijn|wordt|worden) (not|niet) (known|bekend)\b|"
+    # "Er zijn geen kosten voor ... in de gegeven passages [1]." (q121)
+    r"\b(geen|no)\b[^.]{0,80}\bin (de|the) (gegeven |given |provided |verstrekte )?"
+    r"(documenten|documents|passages|tekst|text|bronnen|sources|context)\b",
     re.IGNORECASE,
 )
 
