@@ -1261,6 +1261,8 @@ def _windows(
 
 # The longest line that reads as a role's label ("Press relations (available Mon, Tue, Thu)").
 _ROLE_WORDS = 8
+# A credit line: a one-word label and a colon ("Photographer: Lizet Beek").
+_CREDIT = re.compile(r"([A-Za-z]{4,}):\s+\S")
 
 
 def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
@@ -1290,22 +1292,21 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
     for passage in passages:
         sentences = split_sentences(passage.text)
         for i, sentence in enumerate(sentences):
-            window = _fold(" ".join(sentences[max(0, i - 1) : i + 2]))
             credit = _CREDIT.match(sentence)  # the line under it may run on in the sentence
             if credit and _credit_key(credit.group(1)) in asked:
-                windows.append(window)
-            if len(sentence.split()) > _ROLE_WORDS or sentence.endswith("?"):
+                role = True
+            elif len(sentence.split()) > _ROLE_WORDS or sentence.endswith("?"):
                 continue  # a label line; "Ideas for health tech co-operation ...?" is none
-            stems = [stem(w) for w in _WORD.findall(_fold(sentence))]
-            if roles & set(zip(stems, stems[1:], strict=False)):
-                windows.append(window)
+            else:
+                stems = [stem(w) for w in _WORD.findall(_fold(sentence))]
+                role = bool(roles & set(zip(stems, stems[1:], strict=False)))
+            if role:
+                windows.append(_fold(" ".join(sentences[max(0, i - 1) : i + 2])))
     return windows
 
 
-_CREDIT = re.compile(r"([A-Za-z]{4,}):\s+\S")
-
-
 def _credit_key(word: str) -> str:
+    """How a credit's label and a question's word for it start ("Photographer", "foto")."""
     return _fold(word).replace("ph", "f")[:4]
 
 
