@@ -551,6 +551,10 @@ def test_a_question_for_a_time_answered_without_one_is_no_answer() -> None:
     assert not misses_time("In 2018 [1].", "In welk jaar bezocht Health Hub Utrecht hen?")
     assert misses_time("In Helsinki [1].", "In which year did they visit Finland?")
     assert not misses_time("Within a few years [1].", "When will it be widely available?")
+    # A day of the week is a time (aa023, "When is she available?").
+    available = "When is Dr. M.M.J. van Hillegersberg available?"
+    assert not misses_time("She is available Mon, Tue, Thu [1].", available)
+    assert not misses_time("Op maandag en donderdag [1].", "Wanneer is zij bereikbaar?")
     # "when" inside a question asks no time.
     assert not misses_time("Miina Ojanperä [1].", "Whom do I contact when I have ideas?")
 

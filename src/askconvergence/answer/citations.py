@@ -563,7 +563,10 @@ _ASKS_TIME = re.compile(
 )
 _TIME = re.compile(
     rf"\b(?:1[89]|20)\d\d\b|\b{_MONTH}\b|\b(?:year|years|jaar|jaren|decade|century|eeuw|"
-    r"month|months|maand|maanden|week|weeks|weken|today|vandaag|ago|geleden|soon|binnenkort)\b",
+    r"month|months|maand|maanden|week|weeks|weken|today|vandaag|ago|geleden|soon|binnenkort|"
+    # A day of the week is a time too: "When is she available?" / "Mon, Tue, Thu" (aa023).
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?|weekdays?|weekends?|daily|"
+    r"(?:maan|dins|woens|donder|vrij|zater|zon)dag(?:en)?|werkdagen|dagelijks)\b",
     re.IGNORECASE,
 )
 
