@@ -503,7 +503,8 @@ def test_an_amount_question_answered_without_an_amount_is_no_answer() -> None:
     assert not misses_quantity("Over 30 partners [1].", "How large is the network?")
     # "een" is an article: "een schadelijk schort" is no amount (q066); "één" is one.
     shortage = "Hoe groot wordt volgens Maroeska Rovers het tekort aan zorgpersoneel in 2030?"
-    assert misses_quantity("Het wordt een schadelijk schort [1].", shortage)
+    assert misses_quantity("Het wordt in 2030 een schadelijk schort [1].", shortage)
+    assert not misses_quantity("In 2030 is het tekort 135.000 [1].", shortage)
     assert not misses_quantity("Er is één vacature [1].", "Hoeveel vacatures zijn er?")
     # A price is an amount: "What will it cost?" is not answered by a sentence about it.
     cost = "What will the Inreda artificial pancreas cost, and is it covered by insurance?"
