@@ -11,10 +11,10 @@ def test_boilerplate_lines_are_removed_and_content_kept() -> None:
     )
     text = clean_text(raw)
     assert "Real content about Erasmus MC." in text
-    assert "Photo: Erasmus University Rotterdam" in text
     assert "A title about health" in text
     for gone in [
         "nl en",
+        "Photo:",
         "Mail the editorial",
         "cookies",
         "Share it",
@@ -33,7 +33,7 @@ def test_repeated_title_and_glued_breadcrumb_are_dropped() -> None:
     text = clean_text(raw)
     assert text.count("Medical technology secures the future of healthcare") == 1
     assert "UTTechMed" not in text
-    assert "Photographer: Someone" in text  # a credit is kept: visitors ask who took it
+    assert "Photographer" not in text
     assert "Body text." in text
 
 

@@ -20,6 +20,7 @@ _BOILERPLATE = [
     r"(deel|delen)( dit)?( artikel| bericht)?:?",
     r"social share buttons.*",
     r".*\bpowered by ultimatelysocial\b.*",
+    r"(photo|photographer|photos|image|picture|foto|fotograaf|beeld)\s*:.*",
     r"mail the editorial team",
     r"mail de redactie",
     r"(skip to (main )?content|naar hoofdinhoud)",
@@ -31,8 +32,7 @@ _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 
 
 def is_boilerplate(line: str) -> bool:
-    """True when a whole line is page furniture (cookie notice, share button...). A photo
-    credit ("Photographer: Lizet Beek") is kept: visitors ask who took the picture."""
+    """True when a whole line is page furniture (cookie notice, share button, photo credit...)."""
     return bool(_BOILERPLATE_RE.fullmatch(line.strip()))
 
 
