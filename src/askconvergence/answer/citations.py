@@ -1268,7 +1268,8 @@ def _windows(
 
 # The longest line that reads as a role's label ("Press relations (available Mon, Tue, Thu)").
 _ROLE_WORDS = 8
-# A credit line: a one-word label and a colon ("Photographer: Lizet Beek").
+# A credit line: a one-word label and a colon ("Contact: Martine"; photo credits are page
+# furniture, dropped at index time, but passages from elsewhere may hold them).
 _CREDIT = re.compile(r"([A-Za-z]{4,}):\s+\S")
 
 
