@@ -238,7 +238,10 @@ def counting(query: str) -> re.Pattern[str] | None:
     """For a "how many X" question, a pattern for a sentence that counts X ("over 30
     partners", "a hundred patients"), allowing two words between ("three key defining
     principles"); see :func:`_counted_things`. None for other questions."""
-    things = _counted_things(query)
+    return _counts_of(_counted_things(query))
+
+
+def _counts_of(things: Sequence[str]) -> re.Pattern[str] | None:
     if not things:
         return None
     thing = "|".join(map(re.escape, things))
@@ -544,11 +547,14 @@ _ASKS_DAYS = re.compile(
     r"\bop\s+welke\s+dag",
     re.IGNORECASE,
 )
+# The days of the week written out or short, in English and Dutch.
+_DAY_NAMES = (
+    r"(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?s?|"
+    r"(?:maan|dins|woens|donder|vrij|zater|zon)dag(?:en)?|weekdays?|weekends?|werkdagen|daily|"
+    r"dagelijks"
+)
 _WEEKDAY = re.compile(
-    r"\b(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?s?\b|\b(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|"
-    r"zondag|ma|di|wo|do|vr|za|zo|weekdays?|werkdagen|weekends?|weekend|daily|dagelijks|"
-    r"elke\s+dag|every\s+day)\b|\d",
-    re.IGNORECASE,
+    rf"\b(?:{_DAY_NAMES}|ma|di|wo|do|vr|za|zo|elke\s+dag|every\s+day)\b|\d", re.IGNORECASE
 )
 
 
@@ -569,8 +575,7 @@ _TIME = re.compile(
     rf"\b(?:1[89]|20)\d\d\b|\b{_MONTH}\b|\b(?:year|years|jaar|jaren|decade|century|eeuw|"
     r"month|months|maand|maanden|week|weeks|weken|today|vandaag|ago|geleden|soon|binnenkort|"
     # A day of the week is a time too: "When is she available?" / "Mon, Tue, Thu" (aa023).
-    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?|weekdays?|weekends?|daily|"
-    r"(?:maan|dins|woens|donder|vrij|zater|zon)dag(?:en)?|werkdagen|dagelijks)\b",
+    rf"{_DAY_NAMES})\b",
     re.IGNORECASE,
 )
 
@@ -699,16 +704,22 @@ _ASKS_NTH = re.compile(
 _NUMBERED_LINE = re.compile(r"^[ \t]*(\d{1,2})[.)][ \t]+(\S.*)$", re.MULTILINE)
 
 
+def _asked_place(question: str) -> tuple[int, re.Match[str]] | None:
+    """The place a question asks for an item by ("the third principle": 3), with the match."""
+    asked = _ASKS_NTH.search(question)
+    return (_ORDINALS[asked.group(1).lower()], asked) if asked else None
+
+
 def numbered_item(question: str, passages: Sequence[Passage]) -> tuple[int, str, str] | None:
     """The item of a numbered list the question asks for by its place ("What is the third
     convergence principle?" to "3. Responsible innovation"), as its passage number, its line
     and the line after it (what the item says); None when the question asks for no item by
     place or no passage that names the question's word for the list ("principe" finds
     "principles" by its first five letters) numbers one."""
-    asked = _ASKS_NTH.search(question)
-    if asked is None:
+    found = _asked_place(question)
+    if found is None:
         return None
-    place = _ORDINALS[asked.group(1).lower()]
+    place, asked = found
     return next((item[1:] for item in _listed(asked, passages) if item[0] == place), None)
 
 
@@ -731,10 +742,10 @@ def gives_another_item(answer: str, passages: Sequence[Passage], question: str) 
     instead: it holds a word only another item's line has ("Integrative" for item 2) and none
     only the asked one's ("Responsible"). A Dutch answer in its own words ("verantwoorde
     innovatie") holds neither, and stands."""
-    asked = _ASKS_NTH.search(question)
-    if asked is None:
+    found = _asked_place(question)
+    if found is None:
         return False
-    place = _ORDINALS[asked.group(1).lower()]
+    place, asked = found
 
     def keys(text: str) -> set[str]:
         return {w[:5] for w in _WORD.findall(_fold(text)) if len(w) >= 4 and not w.isdigit()}
@@ -1019,12 +1030,12 @@ def miscounted(answer: str, passages: Sequence[Passage], question: str) -> set[s
     passage gives ("six pillars"); a Dutch question's X may be counted in other words
     ("100.000 mensen" from "100,000 people").
     """
-    pattern = counting(question)
+    things = _counted_things(question)
+    pattern = _counts_of(things)
     if pattern is None:
         return set()
     # The counts that name most of X: "five joint LDE centres", not "two university medical
     # centres", for "Hoeveel gezamenlijke LDE-centra ...?" (y011).
-    things = _counted_things(question)
     counted: set[str] = set()
     most = 0
     for passage in passages:

@@ -427,7 +427,7 @@ class ExcerptSelector:
             _keyed(titles[s.passage] if s.passage < len(titles) else "", s.text) for s in sentences
         ]
         cosines = [cosine(q, v) for v in self._vectors(texts)]
-        asked_in = detect_language(query)
+        asked_in = _language_of(query)
         if self.language_bias and asked_in != "en":
             # The embedder scores a sentence in the question's own language higher: over our
             # question sets a Dutch question's mean cosine to the Dutch sentences exceeds that
@@ -495,7 +495,7 @@ class ExcerptSelector:
         ``query_embedding`` saves embedding the query again when the retriever already did;
         ``budget_words`` replaces the selector's own budget for this call."""
         budget = self.budget_words if budget_words is None else budget_words
-        if budget_words is None and detect_language(query) != "en":
+        if budget_words is None and _language_of(query) != "en":
             # A question in another language than the passages' meets their sentences less
             # surely (a Dutch question's facts kept at 150 words: 0.907, an English one's
             # 0.958), so it gets more of them (eval/excerpt_recall.py).
