@@ -1289,6 +1289,53 @@ def test_a_sentence_that_breaks_off_after_a_list_is_left_out(
     assert "Clinical Technology" in answer.citations[0].text
 
 
+def test_an_answer_followed_by_the_decline_token_stands(extractive_engine, embed_model) -> None:  # type: ignore[no-untyped-def]
+    class Trailing(_StreamingLLM):  # the 1.5B model's ac034 answer: both names, then the token
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            text = (
+                "Chris Doomernik is the director of Health Valley.\n"
+                "Jelle van der Weijde is the Director Health of the Economic Board Utrecht.\n"
+                "NOT_IN_DOCUMENTS"
+            )
+            if not ("Doomernik" in prompt and "Weijde" in prompt):
+                text = "NOT_IN_DOCUMENTS"  # it names only whom it was shown
+            yield CompletionResponse(text=text, delta=text)
+
+        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            return CompletionResponse(  # asked to write the answer in Dutch
+                text=f"Chris Doomernik is directeur van Health Valley [{_marker_of('Doomernik', prompt)}]. "
+                f"Jelle van der Weijde is Director Health van Economic Board Utrecht "
+                f"[{_marker_of('Weijde', prompt)}]."
+            )
+
+    engine = _as_served(extractive_engine, embed_model, Trailing())
+    answer = engine.ask(
+        "Wie zijn de directeur van Health Valley en de Director Health van de Economic Board "
+        "Utrecht?"
+    )
+    assert answer.grounded, answer.answer
+    assert "Doomernik" in answer.answer and "Weijde" in answer.answer
+    assert "NOT_IN" not in answer.answer
+    assert {"Doomernik", "Weijde"} <= {
+        name for c in answer.citations for name in ("Doomernik", "Weijde") if name in c.text
+    }
+
+
+def test_only_an_answer_before_the_decline_token_is_kept() -> None:
+    from askconvergence.answer.engine import _answer_before_decline
+
+    both = "Chris Doomernik directs Health Valley.\nNOT_IN_DOCUMENTS"
+    assert _answer_before_decline(both) == "Chris Doomernik directs Health Valley."
+    part = "Director Health: Jelle van der Weijde [1]\nDirector of MedTech Twente: NOT_IN_DOCUMENTS"
+    assert _answer_before_decline(part) == "Director Health: Jelle van der Weijde [1]"
+    # A decline stays one: the token alone, after a worded decline, or inside the last line.
+    assert _answer_before_decline("NOT_IN_DOCUMENTS") == "NOT_IN_DOCUMENTS"
+    worded = "The passages do not mention a founder.\nNOT_IN_DOCUMENTS"
+    assert _answer_before_decline(worded) == worded
+    inline = "Flux Robotics was founded by NOT_IN_DOCUMENTS"
+    assert _answer_before_decline(inline) == inline
+
+
 def _passage_words(prompt: str) -> int:
     """How many words of passage text a prompt gives the model."""
     return len(prompt.split("Passages:", 1)[-1].split("Question:", 1)[0].split())
@@ -2351,7 +2398,7 @@ def test_an_item_asked_for_by_its_place_is_the_lists_item_of_that_number() -> No
 def test_a_share_asked_for_is_quoted_from_the_one_sentence_stating_it() -> None:
     """ab002, w002, q055: "Welk deel van de Nederlandse werkende bevolking heeft een
     chronische ziekte?" was answered "13%" by the small model reading the English passage."""
-    from askconvergence.answer.citations import stated_share
+    from askconvergence.answer.citations import misses_share, stated_share
     from askconvergence.answer.extractive import quote_share
 
     third = _p(
@@ -2370,3 +2417,8 @@ def test_a_share_asked_for_is_quoted_from_the_one_sentence_stating_it() -> None:
     assert stated_share("Welk deel van de zorgkosten gaat naar preventie?", [third]) is None
     half = _p(2, "Half of the Dutch working population with a chronic condition works part-time.")
     assert stated_share(dutch, [third, half]) is None
+    # A share asked for as a count (ac012: answered "30%"), which is held to no share itself.
+    count = "how many of the dutch working population has a chronic condition?"
+    assert stated_share(count, [third]) == (1, sentence)
+    assert stated_share("Hoeveel van de Nederlandse werkenden is chronisch ziek?", [third])
+    assert not misses_share("Two of them [1].", "How many of the LDE centres are in Delft?")

@@ -490,6 +490,10 @@ _ASKS_SHARE = re.compile(
     r"\bhoeveel\s+procent\b",
     re.IGNORECASE,
 )
+# "How many of the Dutch working population have a chronic condition?": a share asked for as a
+# count. Not held to giving a share ("How many of the centres are in Delft?" wants a number),
+# but the one sentence stating a share of what it names may be quoted (ac012).
+_ASKS_PART_OF = re.compile(r"\bhow\s+(?:many|much)\s+of\b|\bhoeveel\s+van\b", re.IGNORECASE)
 _SHARE = re.compile(
     r"%|\b\d+\s*/\s*\d+\b|\b(?:percent|procent|half|helft|halve|third|thirds|derde|quarter|"
     r"kwart|fifth|vijfde|majority|meerderheid|minority|minderheid|most|meeste)\b",
@@ -515,7 +519,7 @@ def stated_share(question: str, passages: Sequence[Passage]) -> tuple[int, str] 
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms
 
-    if not _ASKS_SHARE.search(question):
+    if not (_ASKS_SHARE.search(question) or _ASKS_PART_OF.search(question)):
         return None
 
     def keys(text: str) -> set[str]:
