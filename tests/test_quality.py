@@ -1302,10 +1302,10 @@ def test_an_answer_followed_by_the_decline_token_stands(extractive_engine, embed
             yield CompletionResponse(text=text, delta=text)
 
         def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
+            doomernik, weijde = _marker_of("Doomernik", prompt), _marker_of("Weijde", prompt)
             return CompletionResponse(  # asked to write the answer in Dutch
-                text=f"Chris Doomernik is directeur van Health Valley [{_marker_of('Doomernik', prompt)}]. "
-                f"Jelle van der Weijde is Director Health van Economic Board Utrecht "
-                f"[{_marker_of('Weijde', prompt)}]."
+                text=f"Chris Doomernik is directeur van Health Valley [{doomernik}]. Jelle van "
+                f"der Weijde is Director Health van Economic Board Utrecht [{weijde}]."
             )
 
     engine = _as_served(extractive_engine, embed_model, Trailing())
