@@ -60,6 +60,30 @@ def test_candidates_are_re_ranked_by_their_best_sentence(built_settings, embed_m
     assert [_norm(r.node.get_content()) for r in plain.retrieve(question)] == fused
 
 
+def test_a_sentence_cut_off_from_its_heading_is_scored_under_it(
+    built_settings, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """ac009: "The Noviotech Campus is at the heart of this ecosystem." opens a chunk after the
+    "Health & High Tech Region Nijmegen" heading; scored with the title alone, its sentence
+    did not say which ecosystem, and the chunk ranked 5th."""
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever, to_passages
+
+    question = "What is at the heart of the Health & High Tech Region Nijmegen ecosystem?"
+    retriever = make_retriever(
+        PassageIndex(built_settings),
+        embed_model,
+        built_settings,
+        sentences=ExcerptSelector(embed_model),
+    )
+    passages = to_passages(retriever.retrieve(question))
+    found = [p for p in passages if "Noviotech Campus is at the heart" in p.text]
+    assert found, [p.text[:60] for p in passages]
+    assert found[0].section == "Health & High Tech Region Nijmegen"
+    assert found[0].heading == f"{found[0].title} - Health & High Tech Region Nijmegen"
+
+
 def test_the_decline_gate_turns_away_far_off_questions_and_lets_short_dutch_ones_through(  # type: ignore[no-untyped-def]
     built_settings, embed_model
 ) -> None:

@@ -252,7 +252,7 @@ class SentenceScorer(Protocol):
     def best_sentence_similarity(
         self, query_embedding: Sequence[float], chunks: Sequence[tuple[str, str]]
     ) -> list[float]:
-        """Per (title, text) chunk: the highest cosine similarity of one of its sentences."""
+        """Per (heading, text) chunk: the highest cosine similarity of one of its sentences."""
         ...
 
 
@@ -419,9 +419,9 @@ class HybridRetriever(BaseRetriever):
         knowledge, expertise and methodologies") is otherwise diluted by the rest of it."""
         assert self.sentences is not None
         lexical = self.lexical()
-        nodes = [lexical.nodes[self._position[i]] for i in ids]
+        passages = to_passages([NodeWithScore(node=lexical.nodes[self._position[i]]) for i in ids])
         best = self.sentences.best_sentence_similarity(
-            embedding, [(str(n.metadata.get("title", "")), n.get_content()) for n in nodes]
+            embedding, [(p.heading, p.text) for p in passages]
         )
         z_fused = _zscores([fused[i] for i in ids])
         z_best = _zscores(best)
@@ -484,6 +484,7 @@ def to_passages(results: list[NodeWithScore]) -> list[Passage]:
                 score=float(res.score or 0.0),
                 source=str(meta.get("source", "")),
                 chunk_id=res.node.node_id,
+                section=str(meta.get("section", "")),
             )
         )
     return passages

@@ -290,9 +290,9 @@ def _item_number(text: str) -> int | None:
 _HAS_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
 
 
-def _keyed(title: str, sentence: str) -> str:
-    # The title tells the embedder what "it" and "they" in a sentence are about.
-    return f"{title}: {sentence}" if title else sentence
+def _keyed(heading: str, sentence: str) -> str:
+    # The heading tells the embedder what "it" and "they" in a sentence are about.
+    return f"{heading}: {sentence}" if heading else sentence
 
 
 class ExcerptSelector:
@@ -364,7 +364,7 @@ class ExcerptSelector:
         pending: list[str] = []
         for passage in passages:
             for sentence in split_sentences(passage.text):
-                text = _keyed(passage.title, sentence)
+                text = _keyed(passage.heading, sentence)
                 with self._lock:
                     full = len(self._cache) + len(pending) >= self._cache_size
                     if full or text in self._cache or text in pending:
@@ -388,11 +388,11 @@ class ExcerptSelector:
     def best_sentence_similarity(
         self, query_embedding: Sequence[float], chunks: Sequence[tuple[str, str]]
     ) -> list[float]:
-        """Per (title, text) chunk: the cosine similarity of its sentence closest to the query.
+        """Per (heading, text) chunk: the cosine similarity of its sentence closest to the query.
         The retriever re-ranks by it; the vectors are the ones excerpts are chosen with."""
         import numpy as np
 
-        keyed = [[_keyed(title, s) for s in split_sentences(text)] for title, text in chunks]
+        keyed = [[_keyed(head, s) for s in split_sentences(text)] for head, text in chunks]
         vectors = self._vectors([t for texts in keyed for t in texts])
         q = np.asarray(query_embedding, dtype=np.float64)
         out, at = [], 0
@@ -504,7 +504,7 @@ class ExcerptSelector:
         if budget <= 0 or total <= budget:
             return list(passages)
         sentences = unique_sentences(passages)
-        scores = self.scores(query, sentences, [p.title for p in passages], query_embedding)
+        scores = self.scores(query, sentences, [p.heading for p in passages], query_embedding)
         lists = asks_for_several(query)
         chosen = choose_sentences(sentences, scores, budget, lists=lists)
         out = []

@@ -19,6 +19,14 @@ class Passage:
     score: float
     source: str = ""
     chunk_id: str = ""
+    section: str = ""  # the heading of the section the chunk starts in, when it does not show it
+
+    @property
+    def heading(self) -> str:
+        """What the passage is about, as sentences are embedded with it: the title, and the
+        section heading a chunk cut off from its heading would lose ("Health & High Tech
+        Region Nijmegen" for "The Noviotech Campus is at the heart of this ecosystem.")."""
+        return f"{self.title} - {self.section}" if self.section else self.title
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of a citation."""
