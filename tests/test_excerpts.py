@@ -199,6 +199,19 @@ def test_selector_finds_english_sentences_for_a_dutch_question(built_settings, e
     assert any("widely available in 2024" in p.text for p in given)
 
 
+def test_a_dutch_word_finds_the_sentence_with_its_english_words(
+    built_settings, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """ac018: "basisvoorwaarde" shares no stem with "basic requirement"; by the glossary it
+    finds the one sentence that answers."""
+    question = "Wat ziet Health Hub Utrecht als basisvoorwaarde voor hun doelen?"
+    answer = "Equal opportunities for all is seen as a basic requirement"
+    passages = _passages(built_settings, embed_model, question, reranked=True)
+    assert any(answer in p.text for p in passages)
+    given = ExcerptSelector(embed_model, budget_words=150).select(question, passages)
+    assert any(answer in p.text for p in given)
+
+
 def test_a_question_in_another_language_gets_more_of_the_passages(
     built_settings, embed_model
 ) -> None:  # type: ignore[no-untyped-def]

@@ -68,7 +68,13 @@ _GLOSSARY = {
     "opleidingen": "programmes degrees", "gevestigd": "based located",
     "medewerkers": "employees staff", "personeel": "staff personnel", "ambassade": "embassy",
     "uitdagingen": "challenges", "vergrijzing": "ageing", "wereld": "world",
-    "advies": "advice",
+    "advies": "advice", "voorwaarde": "requirement condition",
+    "basisvoorwaarde": "basic requirement", "kansen": "opportunities chances",
+    "gelijke": "equal", "missie": "mission", "streven": "strive aim",
+    "ziekte": "disease illness", "ziekten": "diseases",
+    "aandoening": "condition", "aandoeningen": "conditions", "bevolking": "population",
+    "beroepsbevolking": "working population", "bezocht": "visited", "bezoek": "visit",
+    "uitgenodigd": "invited", "wetenschappers": "scientists", "opgeleverd": "yielded results",
 }  # fmt: skip
 
 

@@ -420,7 +420,14 @@ class ExcerptSelector:
         best neighbour in the passage (the answer often follows the sentence that names the
         subject: "The 2030 goal of Health Hub Utrecht is ... Equal opportunities for all is
         seen as a basic requirement in achieving this.")."""
-        from askconvergence.retrieve import _fold, _zscores, content_terms, cosine, lexical_tokens
+        from askconvergence.retrieve import (
+            _fold,
+            _zscores,
+            content_terms,
+            cosine,
+            glossed,
+            lexical_tokens,
+        )
 
         q = query_embedding or self.embed_model.get_query_embedding(query)
         texts = [
@@ -442,7 +449,12 @@ class ExcerptSelector:
         # Key terms weigh by how rare they are among these sentences (BM25's idf): a term in
         # most of them ("Health Hub Utrecht" when every passage is about it) says little
         # about which sentence answers, a rare one ("requirement") much.
-        keys = [set(lexical_tokens(term)) for term in dict.fromkeys(content_terms(query))]
+        # A Dutch word counts as found by its English words too ("persvoorlichter" finds
+        # "Press relations"), as the keyword index finds it (see retrieve.glossed).
+        keys = [
+            set(lexical_tokens(f"{term} {glossed(term)}"))
+            for term in dict.fromkeys(content_terms(query))
+        ]
         stems = [set(lexical_tokens(s.text)) for s in sentences]
         n = len(sentences)
         weights = []
