@@ -290,6 +290,8 @@ def test_a_title_or_an_initial_ends_no_sentence() -> None:
 def test_worded_declines_are_recognised() -> None:
     assert reads_as_decline("The passages do not mention the CEO.")
     assert reads_as_decline("NOT_IN_DOCUMENTS")
+    # An answer the model ends with the token is one it doubts: y002's list was the wrong one.
+    assert reads_as_decline("1. Life-long health, from pre-birth to end of life\nNOT_IN_DOCUMENTS")
     assert reads_as_decline("Dat staat niet in de passages.")
     assert reads_as_decline("Inreda maakt een alvleesklier [1]. De prijs is niet bekend.")
     assert reads_as_decline("The price of the device is not known [1].")
@@ -1287,53 +1289,6 @@ def test_a_sentence_that_breaks_off_after_a_list_is_left_out(
     assert "bijvoorbeeld in" not in answer.answer
     assert "\n- Holland Proton" in answer.answer  # the list keeps its lines
     assert "Clinical Technology" in answer.citations[0].text
-
-
-def test_an_answer_followed_by_the_decline_token_stands(extractive_engine, embed_model) -> None:  # type: ignore[no-untyped-def]
-    class Trailing(_StreamingLLM):  # the 1.5B model's ac034 answer: both names, then the token
-        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            text = (
-                "Chris Doomernik is the director of Health Valley.\n"
-                "Jelle van der Weijde is the Director Health of the Economic Board Utrecht.\n"
-                "NOT_IN_DOCUMENTS"
-            )
-            if not ("Doomernik" in prompt and "Weijde" in prompt):
-                text = "NOT_IN_DOCUMENTS"  # it names only whom it was shown
-            yield CompletionResponse(text=text, delta=text)
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:  # type: ignore[no-untyped-def, override]
-            doomernik, weijde = _marker_of("Doomernik", prompt), _marker_of("Weijde", prompt)
-            return CompletionResponse(  # asked to write the answer in Dutch
-                text=f"Chris Doomernik is directeur van Health Valley [{doomernik}]. Jelle van "
-                f"der Weijde is Director Health van Economic Board Utrecht [{weijde}]."
-            )
-
-    engine = _as_served(extractive_engine, embed_model, Trailing())
-    answer = engine.ask(
-        "Wie zijn de directeur van Health Valley en de Director Health van de Economic Board "
-        "Utrecht?"
-    )
-    assert answer.grounded, answer.answer
-    assert "Doomernik" in answer.answer and "Weijde" in answer.answer
-    assert "NOT_IN" not in answer.answer
-    assert {"Doomernik", "Weijde"} <= {
-        name for c in answer.citations for name in ("Doomernik", "Weijde") if name in c.text
-    }
-
-
-def test_only_an_answer_before_the_decline_token_is_kept() -> None:
-    from askconvergence.answer.engine import _answer_before_decline
-
-    both = "Chris Doomernik directs Health Valley.\nNOT_IN_DOCUMENTS"
-    assert _answer_before_decline(both) == "Chris Doomernik directs Health Valley."
-    part = "Director Health: Jelle van der Weijde [1]\nDirector of MedTech Twente: NOT_IN_DOCUMENTS"
-    assert _answer_before_decline(part) == "Director Health: Jelle van der Weijde [1]"
-    # A decline stays one: the token alone, after a worded decline, or inside the last line.
-    assert _answer_before_decline("NOT_IN_DOCUMENTS") == "NOT_IN_DOCUMENTS"
-    worded = "The passages do not mention a founder.\nNOT_IN_DOCUMENTS"
-    assert _answer_before_decline(worded) == worded
-    inline = "Flux Robotics was founded by NOT_IN_DOCUMENTS"
-    assert _answer_before_decline(inline) == inline
 
 
 def _passage_words(prompt: str) -> int:

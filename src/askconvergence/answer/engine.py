@@ -158,19 +158,6 @@ def _foreign(raw: str, given: list[Passage], question: str) -> set[str]:
     return foreign_letters(raw, [question, *(p.text for p in given)])
 
 
-def _answer_before_decline(raw: str) -> str:
-    """An answer with the decline token on a line of its own after it, without that line:
-    "Chris Doomernik is the director of Health Valley.\nJelle van der Weijde is the Director
-    Health of the Economic Board Utrecht.\nNOT_IN_DOCUMENTS" (ac034). A line that ends in
-    the token ("Director of MedTech Twente: NOT_IN_DOCUMENTS") goes too; the rest is held to
-    every check of an answer. Other text is returned as it is."""
-    lines = raw.strip().splitlines()
-    if len(lines) < 2 or DECLINE_TOKEN not in lines[-1]:
-        return raw
-    kept = [line for line in lines if DECLINE_TOKEN not in line]
-    return "\n".join(kept) if kept and not reads_as_decline("\n".join(kept)) else raw
-
-
 def reads_as_decline(text: str) -> bool:
     """Whether an answer says the passages do not answer (in English or Dutch)."""
     return DECLINE_TOKEN in text or bool(_DECLINE_WORDS.search(text))
@@ -361,7 +348,6 @@ class Engine:
                 ticket.release()  # the next request in line may start
         timings["total_s"] = time.perf_counter() - start
         log.debug("Raw answer: %r (decline p %.3f)", raw, leaning)
-        raw = _answer_before_decline(raw)
         narrow: list[Passage] = []  # the best sentences alone, once the model was asked over them
         if not raw.strip() or reads_as_decline(raw):
             # The small model declines over 150 words that hold the answer in one long sentence
@@ -831,7 +817,7 @@ class Engine:
                     raw = trimmed
                     break
             deltas.close()
-        return _answer_before_decline(raw)
+        return raw
 
     def _generate(
         self,
