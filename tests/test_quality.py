@@ -86,6 +86,9 @@ def test_bm25_finds_english_words_for_a_dutch_question_through_the_glossary() ->
     assert scores[0] > scores[1]
     assert glossed("Wie is de persvoorlichter?") == "press relations"
     assert glossed("Who handles press relations?") == ""
+    # y005: "verantwoord innoveren" finds "3. Responsible innovation"; ac018 "basic requirement".
+    assert "responsible" in glossed("Wat houdt het principe van verantwoord innoveren in?")
+    assert glossed("Wat is hun basisvoorwaarde?") == "basic requirement"
 
 
 # --- hybrid retrieval over the real index ---------------------------------------------------

@@ -75,6 +75,9 @@ _GLOSSARY = {
     "aandoening": "condition", "aandoeningen": "conditions", "bevolking": "population",
     "beroepsbevolking": "working population", "bezocht": "visited", "bezoek": "visit",
     "uitgenodigd": "invited", "wetenschappers": "scientists", "opgeleverd": "yielded results",
+    "verantwoord": "responsible", "verantwoorde": "responsible", "principe": "principle",
+    "principes": "principles", "convergentie": "convergence", "zorgstelsel": "healthcare system",
+    "ontwerpen": "design", "leven": "life", "levenslang": "lifelong life-long",
 }  # fmt: skip
 
 
