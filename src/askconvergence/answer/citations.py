@@ -1115,18 +1115,9 @@ _ASKS_WHICH_BODY = re.compile(
 )
 
 
-# "Where is X?" / "Waar staat X?": a place is named in the sentence that names X, as a person
-# is ("Het Holland Proton Therapy Centre is precies in Erasmus MC" when no sentence says where
-# it is, ac024). Not Dutch "waar ... aan / voor / op ...?", which asks what.
-_ASKS_WHERE = re.compile(
-    r"^\W*(?:and\s+|en\s+)?(?:where\b|waar\b(?!.*\b(?:aan|voor|op|over|mee|naar|van|uit|om)\W*$))",
-    re.IGNORECASE,
-)
-
-
 def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
-    """Names a "who" (or "which organisation", or "where") answer gives that no passage states
-    near what the question names.
+    """Names a "who" (or "which organisation") answer gives that no passage states near what
+    the question names.
 
     Asked "Wie is de burgemeester van Enschede?", the small model answers with the one
     person its passages name, from a contact line under another story. A name counts as
@@ -1136,7 +1127,7 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     words the question already has.
     """
     person = bool(_ASKS_WHO.search(question))
-    if not (person or _ASKS_WHICH_BODY.search(question) or _ASKS_WHERE.search(question)):
+    if not person and not _ASKS_WHICH_BODY.search(question):
         return set()
     from askconvergence.retrieve import content_terms
 
