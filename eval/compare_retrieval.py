@@ -18,13 +18,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.schema import NodeWithScore
+
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.followup import Turn, heuristic_rewrite
 from askconvergence.cli import quiet_offline_env
 from askconvergence.evaluation import EvalItem, load_items
 from askconvergence.index import PassageIndex, build_index
 from askconvergence.models.factory import make_embed_model
-from askconvergence.retrieve import LexicalIndex, _zscores
+from askconvergence.retrieve import LexicalIndex, _zscores, to_passages
 from askconvergence.settings import Settings
 
 Scores = list[float]
@@ -142,8 +144,12 @@ def main(paths: Sequence[str], ks: Sequence[int] = (4, 5)) -> None:
             ]
             if tag == "e5":
                 sentences = ExcerptSelector(embed)
-                titles = {n.node_id: str(n.metadata.get("title", "")) for n in nodes}
-                chunks = [(titles[i], by_id[i]) for i in ids]
+                # Sentences are embedded under the title and section, as the chat does.
+                headings = {
+                    p.chunk_id: p.heading
+                    for p in to_passages([NodeWithScore(node=n) for n in nodes])
+                }
+                chunks = [(headings[i], by_id[i]) for i in ids]
                 reranked = [
                     (
                         texts,
