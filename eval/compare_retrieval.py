@@ -18,15 +18,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from llama_index.core.schema import NodeWithScore
-
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.followup import Turn, heuristic_rewrite
+from askconvergence.answer.types import heading_of
 from askconvergence.cli import quiet_offline_env
 from askconvergence.evaluation import EvalItem, load_items
 from askconvergence.index import PassageIndex, build_index
 from askconvergence.models.factory import make_embed_model
-from askconvergence.retrieve import LexicalIndex, _zscores, to_passages
+from askconvergence.retrieve import LexicalIndex, _zscores
 from askconvergence.settings import Settings
 
 Scores = list[float]
@@ -146,8 +145,10 @@ def main(paths: Sequence[str], ks: Sequence[int] = (4, 5)) -> None:
                 sentences = ExcerptSelector(embed)
                 # Sentences are embedded under the title and section, as the chat does.
                 headings = {
-                    p.chunk_id: p.heading
-                    for p in to_passages([NodeWithScore(node=n) for n in nodes])
+                    n.node_id: heading_of(
+                        str(n.metadata.get("title", "")), str(n.metadata.get("section", ""))
+                    )
+                    for n in nodes
                 }
                 chunks = [(headings[i], by_id[i]) for i in ids]
                 reranked = [

@@ -16,7 +16,7 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from askconvergence.answer.citations import asks_for_several
-from askconvergence.answer.types import Passage
+from askconvergence.answer.types import Passage, heading_of
 from askconvergence.index import PassageIndex
 from askconvergence.settings import Settings
 
@@ -428,9 +428,9 @@ class HybridRetriever(BaseRetriever):
         knowledge, expertise and methodologies") is otherwise diluted by the rest of it."""
         assert self.sentences is not None
         lexical = self.lexical()
-        passages = to_passages([NodeWithScore(node=lexical.nodes[self._position[i]]) for i in ids])
+        nodes = [lexical.nodes[self._position[i]] for i in ids]
         best = self.sentences.best_sentence_similarity(
-            embedding, [(p.heading, p.text) for p in passages]
+            embedding, [(_heading(n.metadata), n.get_content()) for n in nodes]
         )
         z_fused = _zscores([fused[i] for i in ids])
         z_best = _zscores(best)
@@ -477,6 +477,11 @@ def make_retriever(
         rerank_depth=cfg.rerank_depth,
         sentence_weight=cfg.sentence_weight,
     )
+
+
+def _heading(meta: dict[str, Any]) -> str:
+    """A chunk's title and section, as its sentences are embedded (see ``heading_of``)."""
+    return heading_of(str(meta.get("title", "")), str(meta.get("section", "")))
 
 
 def to_passages(results: list[NodeWithScore]) -> list[Passage]:

@@ -9,7 +9,7 @@ cited, renumbered 1..m in the order the answer first cites them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -132,7 +132,13 @@ def _passage_keys(text: str) -> tuple[frozenset[str], frozenset[str]]:
     # Grouped numbers are folded first, so the answer's "135,000" finds the passage's "135.000".
     folded = _fold_digits(text)
     words = [w for w in _WORD.findall(folded.lower())]
-    return frozenset(lexical_tokens(folded)), frozenset(w[:5] for w in words if len(w) >= 5)
+    return frozenset(lexical_tokens(folded)), frozenset(_prefixes(words))
+
+
+def _prefixes(words: Iterable[str], shortest: int = 5) -> set[str]:
+    """The first five letters of the words at least ``shortest`` long: how a word is matched
+    across English and Dutch ("principe" / "principles", "chronische" / "chronic")."""
+    return {word[:5] for word in words if len(word) >= shortest}
 
 
 # A number written in groups of three: "135,000", "135.000", "1 000 000" (one separator).
@@ -523,8 +529,7 @@ def stated_share(question: str, passages: Sequence[Passage]) -> tuple[int, str] 
         return None
 
     def keys(text: str) -> set[str]:
-        words = _with_country_forms(set(content_terms(_fold(text))))
-        return {word[:5] for word in words if len(word) >= 5}
+        return _prefixes(_with_country_forms(set(content_terms(_fold(text)))))
 
     asked = keys(question)
     found: dict[str, int] = {}
@@ -732,10 +737,9 @@ def _listed(
 ) -> Iterator[tuple[int, int, str, str]]:
     """The numbered lines (number, passage number, line, the line after it) of the passages
     that name the word the question asks about."""
-    nouns = {_fold(w)[:5] for w in asked.groups()[1:] if w and len(w) >= 4}
+    nouns = _prefixes((_fold(w) for w in asked.groups()[1:] if w), shortest=4)
     for passage in passages:
-        words = _WORD.findall(_fold(f"{passage.title} {passage.text}"))
-        if nouns & {w[:5] for w in words}:
+        if nouns & _prefixes(_WORD.findall(_fold(f"{passage.title} {passage.text}")), 1):
             for match in _NUMBERED_LINE.finditer(passage.text):
                 after = passage.text[match.end() :].strip().split("\n", 1)[0].strip()
                 yield int(match.group(1)), passage.n, match.group(0).strip(), after
@@ -752,7 +756,7 @@ def gives_another_item(answer: str, passages: Sequence[Passage], question: str) 
     place, asked = found
 
     def keys(text: str) -> set[str]:
-        return {w[:5] for w in _WORD.findall(_fold(text)) if len(w) >= 4 and not w.isdigit()}
+        return _prefixes((w for w in _WORD.findall(_fold(text)) if not w.isdigit()), 4)
 
     mine: set[str] = set()
     others: set[str] = set()

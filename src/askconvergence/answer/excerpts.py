@@ -411,7 +411,7 @@ class ExcerptSelector:
         self,
         query: str,
         sentences: Sequence[Sentence],
-        titles: Sequence[str] = (),
+        headings: Sequence[str] = (),
         query_embedding: Sequence[float] | None = None,
     ) -> list[float]:
         """Per sentence: z-scored cosine similarity to the query, plus the share of the query's
@@ -431,7 +431,8 @@ class ExcerptSelector:
 
         q = query_embedding or self.embed_model.get_query_embedding(query)
         texts = [
-            _keyed(titles[s.passage] if s.passage < len(titles) else "", s.text) for s in sentences
+            _keyed(headings[s.passage] if s.passage < len(headings) else "", s.text)
+            for s in sentences
         ]
         cosines = [cosine(q, v) for v in self._vectors(texts)]
         asked_in = _language_of(query)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "Passage"]
+__all__ = ["Answer", "Passage", "heading_of"]
+
+
+def heading_of(title: str, section: str) -> str:
+    """What a chunk is about: its title, and the section heading a chunk cut off from its
+    heading would lose ("Health & High Tech Region Nijmegen" for "The Noviotech Campus is at
+    the heart of this ecosystem.")."""
+    return f"{title} - {section}" if section else title
 
 
 @dataclass(frozen=True)
@@ -23,10 +30,9 @@ class Passage:
 
     @property
     def heading(self) -> str:
-        """What the passage is about, as sentences are embedded with it: the title, and the
-        section heading a chunk cut off from its heading would lose ("Health & High Tech
-        Region Nijmegen" for "The Noviotech Campus is at the heart of this ecosystem.")."""
-        return f"{self.title} - {self.section}" if self.section else self.title
+        """What the passage is about, as its sentences are embedded with it (see
+        :func:`heading_of`)."""
+        return heading_of(self.title, self.section)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of a citation."""
