@@ -1560,6 +1560,39 @@ def test_a_contact_line_under_the_role_asked_for_anchors_its_name() -> None:
     foto = "Wie maakte de foto bij het TechMed-artikel over Oost-Nederland?"
     assert unanchored_people("Lizet Beek [1].", credit, foto) == set()
     assert unanchored_people("Lizet Beek [1].", credit, mayor) == {"Lizet Beek"}
+    # One job by another head word (ad029): "press contact" and "press officer" ask for the
+    # "Press relations" line; the first word must still be the role's.
+    contact = "Who is the press contact for the TechMed article, and on which days can I reach her?"
+    assert (
+        unanchored_people("It is M.M.J. van Hillegersberg - Hofmans [1].", story, contact) == set()
+    )
+    officer = "Who is the press officer for the East Netherlands article?"
+    assert unanchored_people(named, story, officer) == set()
+    sales = "Who is the sales contact for the East Netherlands article?"
+    assert unanchored_people(named, story, sales) == {"Hillegersberg", "Hofmans"}
+
+
+def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
+    """x016, y026: "Op welke dagen is de persvoorlichter ... bereikbaar?" was declined over the
+    contact line, in Dutch and in English; the line itself answers, with the name above it."""
+    from askconvergence.answer.extractive import quote_role
+
+    text = (
+        "In addition, Micronit is an icon in East Netherlands. The Enschede-based company "
+        "focuses on microchips.\n\ndrs. M.M.J. van Hillegersberg - Hofmans (Martine)\n"
+        "Press relations (available Mon, Tue, Thu)"
+    )
+    story = [Passage(2, "d", "Medical technology secures the future of healthcare", text, 0.9)]
+    line = "drs. M.M.J. van Hillegersberg - Hofmans (Martine), Press relations (available Mon, Tue, Thu)"  # noqa: E501
+    days = "Op welke dagen is de persvoorlichter van de Universiteit Twente bereikbaar?"
+    assert quote_role(days, story, "nl") == f"De documenten zeggen: “{line}” [2]"
+    assert line in quote_role("Who is the press contact of the University of Twente?", story, "en")
+    # No role asked, or another role: nothing to quote.
+    assert quote_role("What does Micronit make?", story, "en") == ""
+    assert quote_role("Who is the sales contact of Micronit?", story, "en") == ""
+    # Two lines with the role: which one is meant is not for a quote to say.
+    two = text + "\n\nJ. Jansen\nPress relations (available Wed, Fri)"
+    assert quote_role(days, [replace(story[0], text=two)], "nl") == ""
 
 
 def test_a_country_is_no_answer_to_which_city() -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "ENDS_SENTENCE",
     "MONTHS",
     "NUMBER_WORDS",
+    "ROLE_WORDS",
     "YEAR",
     "announces",
     "asks_for_several",
@@ -29,7 +30,6 @@ __all__ = [
     "clean_markers",
     "complete_list",
     "counting",
-    "miscounted",
     "dangles",
     "dangling",
     "echoes_question",
@@ -41,6 +41,7 @@ __all__ = [
     "invented_numbers",
     "list_after_lead",
     "lost_names",
+    "miscounted",
     "misplaced_numbers",
     "misses_address",
     "misses_day",
@@ -56,13 +57,14 @@ __all__ = [
     "qualified_as_written",
     "resolve_citations",
     "restated_items",
+    "role_lines",
     "split_answer",
     "stated_share",
     "support",
     "unanchored_amounts",
-    "undated_events",
     "unanchored_people",
     "unanchored_years",
+    "undated_events",
     "unpriced",
     "without_list",
     "without_names",
@@ -1286,50 +1288,90 @@ def _windows(
 
 
 # The longest line that reads as a role's label ("Press relations (available Mon, Tue, Thu)").
-_ROLE_WORDS = 8
+ROLE_WORDS = 8
 # A credit line: a one-word label and a colon ("Contact: Martine"; photo credits are page
 # furniture, dropped at index time, but passages from elsewhere may hold them).
 _CREDIT = re.compile(r"([A-Za-z]{4,}):\s+\S")
 
 
-def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
-    """The passage windows (a sentence with the one either side, folded) that hold a role the
-    question asks who has, as two of its words in a row: "Who handles press relations for the
-    University of Twente article?" is answered by the contact line over "Press relations
-    (available Mon, Tue, Thu)", which names neither the university nor the article."""
-    from askconvergence.answer.excerpts import split_sentences
-    from askconvergence.retrieve import content_terms, lexical_tokens
+# Words that end a contact's role and name one job with the same word before them: "press
+# contact", "press officer" and "press relations" ask for the one "Press relations" line.
+_ROLE_HEADS = frozenset(
+    {"contact", "officer", "relations", "spokesperson", "liaison", "voorlichter", "woordvoerder"}
+)
 
-    def stem(word: str) -> str:
-        return next(iter(lexical_tokens(word)), "")
+
+def _stem(word: str) -> str:
+    from askconvergence.retrieve import lexical_tokens
+
+    return next(iter(lexical_tokens(word)), "")
+
+
+def _role_pairs(question: str) -> set[tuple[str, str]]:
+    """The question's two-word roles by stem ("press relations"), its Dutch compounds' too
+    through the glossary ("persvoorlichter" to "press relations"), a role head as "*"."""
+    from askconvergence.retrieve import content_terms, glossed
 
     words = re.findall(r"[\w'’-]+", question)
-    roles = {
-        (stem(a), stem(b))
+    pairs = [
+        (a, b)
         for a, b in zip(words, words[1:], strict=False)
         if a.islower() and b.islower() and content_terms(a) and content_terms(b)
-    }
-    roles = {(a, b) for a, b in roles if a and b}
-    # A credit's one-word label by how it starts ("who took the photo?" to "Photographer:
-    # Lizet Beek", "foto" to "Photo:"); it names the page's person, not the question's subject.
+    ]
+    english = glossed(question).split()
+    pairs += zip(english, english[1:], strict=False)
+    return {key for key in (_role_key(a, b) for a, b in pairs) if all(key)}
+
+
+def _role_key(first: str, second: str) -> tuple[str, str]:
+    stem = _stem(second)
+    return _stem(first), "*" if stem in _head_stems() else stem
+
+
+@lru_cache(maxsize=1)
+def _head_stems() -> frozenset[str]:
+    return frozenset(_stem(word) for word in _ROLE_HEADS)
+
+
+def role_lines(
+    passages: Sequence[Passage], question: str
+) -> Iterator[tuple[Passage, int, list[str]]]:
+    """The passage sentences (with the passage, the index and every sentence of it) that are
+    a label line holding a role the question asks who has, as two words in a row: "Who
+    handles press relations for the University of Twente article?" and "Op welke dagen is de
+    persvoorlichter bereikbaar?" are answered by the contact line over "Press relations
+    (available Mon, Tue, Thu)", which names neither the university nor the article. A
+    credit line counts by its one-word label ("who took the photo?" to "Photographer: Lizet
+    Beek")."""
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms
+
+    words = re.findall(r"[\w'’-]+", question)
+    roles = _role_pairs(question)
     asked = {_credit_key(w) for w in words if w.islower() and len(w) >= 4 and content_terms(w)}
     if not roles and not asked:
-        return []
-    windows = []
+        return
     for passage in passages:
         sentences = split_sentences(passage.text)
         for i, sentence in enumerate(sentences):
             credit = _CREDIT.match(sentence)  # the line under it may run on in the sentence
             if credit and _credit_key(credit.group(1)) in asked:
-                role = True
-            elif len(sentence.split()) > _ROLE_WORDS or sentence.endswith("?"):
+                yield passage, i, sentences
+            elif len(sentence.split()) > ROLE_WORDS or sentence.endswith("?"):
                 continue  # a label line; "Ideas for health tech co-operation ...?" is none
             else:
-                stems = [stem(w) for w in _WORD.findall(_fold(sentence))]
-                role = bool(roles & set(zip(stems, stems[1:], strict=False)))
-            if role:
-                windows.append(_fold(" ".join(sentences[max(0, i - 1) : i + 2])))
-    return windows
+                folded = _WORD.findall(_fold(sentence))
+                if roles & {_role_key(a, b) for a, b in zip(folded, folded[1:], strict=False)}:
+                    yield passage, i, sentences
+
+
+def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
+    """The windows (a role's label line with the sentence either side, folded) of
+    :func:`role_lines`: a contact line's name stands on the line above its label."""
+    return [
+        _fold(" ".join(sentences[max(0, i - 1) : i + 2]))
+        for _, i, sentences in role_lines(passages, question)
+    ]
 
 
 def _credit_key(word: str) -> str:

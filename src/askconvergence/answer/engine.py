@@ -56,6 +56,7 @@ from askconvergence.answer.extractive import (
     quote_following,
     quote_item,
     quote_reply,
+    quote_role,
     quote_share,
 )
 from askconvergence.answer.followup import Turn, standalone_question
@@ -701,11 +702,12 @@ class Engine:
     def _reply_in_passages(self, query: str, passages: list[Passage], language: str) -> str:
         """Before a decline: the line a passage gives in reply to its own question when that
         is the user's ("Ideas for health tech co-operation between Finland and the
-        Netherlands?" / "- Connect with ..., Miina Ojanperä,"), quoted, when it passes every
-        check; "" when there is none."""
-        replied = quote_reply(query, passages, language)
+        Netherlands?" / "- Connect with ..., Miina Ojanperä,"), or the contact line of the role
+        the question asks about ("persvoorlichter" / "Press relations (available Mon, Tue,
+        Thu)"), quoted, when it passes every check; "" when there is none."""
+        replied = quote_reply(query, passages, language) or quote_role(query, passages, language)
         if replied and self._passes(replied, passages, query, language, passages):
-            log.info("Quoting the passage's own reply to the question: %r", replied)
+            log.info("Quoting the passage's line that answers: %r", replied)
             return replied
         return ""
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from askconvergence.answer.citations import (
     ASKS_WHEN,
+    ROLE_WORDS,
     YEAR,
     announces,
     cited_numbers,
@@ -14,6 +15,7 @@ from askconvergence.answer.citations import (
     echoes_question,
     names_nobody,
     new_names,
+    role_lines,
     stated_share,
     support,
     without_names,
@@ -27,6 +29,7 @@ __all__ = [
     "quote_following",
     "quote_item",
     "quote_reply",
+    "quote_role",
     "quote_share",
     "split_sentences",
 ]
@@ -170,6 +173,35 @@ def quote_reply(
     if best is None:
         return ""
     return _QUOTES.get(language, _QUOTES["en"]).format(best[2], best[1])
+
+
+def quote_role(question: str, passages: Sequence[Passage], language: str) -> str:
+    """The one contact line holding the role a question asks about (see
+    :func:`~askconvergence.answer.citations.role_lines`), quoted with the short line above it
+    that names who has it: "Op welke dagen is de persvoorlichter bereikbaar?" to "drs. M.M.J.
+    van Hillegersberg - Hofmans (Martine) Press relations (available Mon, Tue, Thu)", which
+    the small model declined over. ``""`` when no line or more than one holds the role."""
+    found = {
+        (passage.n, quote)
+        for passage, i, sentences in role_lines(passages, question)
+        if (quote := _with_name_above(passage.text, sentences[i]))
+    }
+    if len({quote for _, quote in found}) != 1:
+        return ""
+    n, quote = min(found)
+    return _QUOTES.get(language, _QUOTES["en"]).format(quote, n)
+
+
+def _with_name_above(text: str, sentence: str) -> str:
+    """The line of ``text`` that ``sentence`` opens, after the line above it when that is short
+    and no sentence (a name: "drs. M.M.J. van Hillegersberg - Hofmans (Martine)")."""
+    lines = [line.strip(" -\t") for line in text.splitlines() if line.strip(" -\t")]
+    at = next((j for j, line in enumerate(lines) if sentence.startswith(line[:40])), None)
+    if at is None:
+        return ""
+    above = lines[at - 1] if at else ""
+    named = above and len(above.split()) <= ROLE_WORDS and not above.endswith((".", "?", ":"))
+    return f"{above}, {lines[at]}" if named else lines[at]
 
 
 def quote_share(question: str, passages: Sequence[Passage], language: str) -> str:
