@@ -1572,6 +1572,38 @@ def test_a_contact_line_under_the_role_asked_for_anchors_its_name() -> None:
     assert unanchored_people(named, story, sales) == {"Hillegersberg", "Hofmans"}
 
 
+def test_a_role_no_passage_mentions_is_held_by_no_one() -> None:
+    """ad033: "Wie is de Nederlandse ambassadeur in Finland?" was answered with the embassy's
+    policy officer, the one person the passages name there."""
+    from askconvergence.answer.citations import unheld_role
+
+    embassy = [
+        Passage(
+            1,
+            "d",
+            "Health technology collaboration between Finland and the Netherlands",
+            "Connect with the Netherlands Embassy in Finland, Policy Officer for Trade and "
+            "Innovation, Miina Ojanperä,",
+            0.9,
+        )
+    ]
+    assert unheld_role(embassy, "Wie is de Nederlandse ambassadeur in Finland?") == "ambassadeur"
+    assert unheld_role(embassy, "Who is the CEO of the embassy in Finland?") == "CEO"
+    # A role the passage holds, by its English or its Dutch, is left to the other checks.
+    assert unheld_role(embassy, "Who is the policy officer at the embassy in Finland?") == ""
+    assert (
+        unheld_role(embassy, "Wie is de beleidsmedewerker bij de ambassade?") == "beleidsmedewerker"
+    )
+    story = [
+        Passage(1, "d", "Medical technology", "Chris Doomernik, director of Health Valley", 0.9)
+    ]
+    assert unheld_role(story, "Wie is de directeur van Health Valley?") == ""
+    rovers = [Passage(1, "d", "Health Valley", "Maroeska Rovers, professor at Radboudumc", 0.9)]
+    assert unheld_role(rovers, "Wie is de hoogleraar bij Radboudumc?") == ""
+    # Not a question for a role.
+    assert unheld_role(story, "Who is Chris Doomernik?") == ""
+
+
 def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
     """x016, y026: "Op welke dagen is de persvoorlichter ... bereikbaar?" was declined over the
     contact line, in Dutch and in English; the line itself answers, with the name above it."""

@@ -65,6 +65,7 @@ __all__ = [
     "unanchored_people",
     "unanchored_years",
     "undated_events",
+    "unheld_role",
     "unpriced",
     "without_list",
     "without_names",
@@ -1168,6 +1169,40 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     if unanchored and person:
         unanchored = _not_in_windows(unanchored, _role_windows(passages, question))
     return set(unanchored)
+
+
+# "Who is the <role> of/at/for ...?": the role, up to three lower-case words before the thing
+# it is held at ("scientific director", "rector magnificus", "Nederlandse ambassadeur").
+_ASKS_ROLE = re.compile(
+    r"\b(?:who|wie)\s+(?:is|was|are|were|zijn|waren)\s+(?:the|de|het|a|een)\s+"
+    r"((?:[\w-]+\s+){0,2}?[a-z][\w-]*)\s+(?:of|for|at|in|from|van|bij|voor|binnen)\b",
+    re.IGNORECASE,
+)
+
+
+def unheld_role(passages: Sequence[Passage], question: str) -> str:
+    """The role a "who is the <role> of ...?" question asks for when no passage mentions it
+    (by stem, first five letters or the glossary's English), ``""`` otherwise.
+
+    Asked "Wie is de Nederlandse ambassadeur in Finland?", the small model named the embassy's
+    policy officer, the one person its passages name there; "Who is the CEO of Micronit?" and
+    "Who is the rector magnificus of TU Delft?" are answered by no passage that never says
+    CEO or rector magnificus. A role of a contact line ("press contact" for "Press relations")
+    is mentioned by that line (see :func:`role_lines`).
+    """
+    from askconvergence.retrieve import glossed
+
+    asked = _ASKS_ROLE.search(question)
+    if not asked:
+        return ""
+    role = asked.group(1).split()[-1]
+    keys = [_passage_keys(f"{p.title} {p.text}") for p in passages]
+    words = [role, *glossed(role).split()]
+    if any(_found(w, *k) for w in words for k in keys):
+        return ""
+    if next(role_lines(passages, question), None) is not None:
+        return ""
+    return role
 
 
 def _not_in_windows(people: dict[str, set[str]], windows: Sequence[str]) -> dict[str, set[str]]:

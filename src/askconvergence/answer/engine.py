@@ -45,6 +45,7 @@ from askconvergence.answer.citations import (
     unanchored_people,
     unanchored_years,
     undated_events,
+    unheld_role,
     unpriced,
     without_list,
     without_sentences,
@@ -605,6 +606,9 @@ class Engine:
         people = unanchored_people(raw, given, question)
         if people:
             return f"names {sorted(people)} are stated nowhere near the subject", people
+        role = unheld_role(context, question)
+        if role:
+            return f"no passage mentions the {role!r} the question asks for", set()
         others = of_another_kind(raw, question)
         if others:
             return f"{sorted(others)} are not what the question asks for", others
