@@ -1626,6 +1626,18 @@ def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
     two = text + "\n\nJ. Jansen\nPress relations (available Wed, Fri)"
     assert quote_role(days, [replace(story[0], text=two)], "nl") == ""
 
+    # z030: "Wie is het perscontact ...?" answered with an organisation the article names is
+    # held against the one contact line for the role, so the line is quoted instead.
+    from askconvergence.answer.extractive import misses_role_holder
+
+    who = "Wie is het perscontact van de Universiteit Twente voor het artikel over Oost-Nederland?"
+    assert misses_role_holder("Het perscontact is de TechMed Centre [1].", story, who)
+    assert not misses_role_holder("Martine van Hillegersberg - Hofmans [1].", story, who)
+    assert not misses_role_holder("Het is de TechMed Centre [1].", story, days)  # no "who"
+    assert not misses_role_holder(
+        "Het is de TechMed Centre [1].", [replace(story[0], text=two)], who
+    )
+
 
 def test_a_country_is_no_answer_to_which_city() -> None:
     from askconvergence.answer.citations import names_no_city

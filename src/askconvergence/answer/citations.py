@@ -18,6 +18,7 @@ from askconvergence.answer.types import Passage
 
 __all__ = [
     "ASKS_WHEN",
+    "ASKS_WHO",
     "ENDS_SENTENCE",
     "MONTHS",
     "NUMBER_WORDS",
@@ -1112,7 +1113,7 @@ def without_sentences(passages: Sequence[Passage], values: set[str]) -> list[Pas
     return out
 
 
-_ASKS_WHO = re.compile(r"\b(who|whom|wie)\b", re.IGNORECASE)
+ASKS_WHO = re.compile(r"\b(who|whom|wie)\b", re.IGNORECASE)
 # "Which two institutions work on DORA?" asks for organisations as "who" asks for people.
 _ASKS_WHICH_BODY = re.compile(
     r"\b(which|what|welke?)\s+(\w+\s+)?\w*?"  # a Dutch compound: "medtechbedrijven"
@@ -1133,7 +1134,7 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     "Leiden University"). Questions without a name are not checked, nor are the answer's
     words the question already has.
     """
-    person = bool(_ASKS_WHO.search(question))
+    person = bool(ASKS_WHO.search(question))
     if not person and not _ASKS_WHICH_BODY.search(question):
         return set()
     from askconvergence.retrieve import content_terms
@@ -2021,7 +2022,7 @@ def announces(text: str, question: str = "") -> bool:
     difference."): the model copied the sentence before the answer, not the answer. To a
     "who" question the one who explains is the answer ("Who is the director of Health
     Valley?")."""
-    if _ASKS_WHO.search(question):
+    if ASKS_WHO.search(question):
         return False
     sentences = split_answer(_MARKER.sub("", text))
     return bool(sentences) and all(_ANNOUNCES.search(s) for s in sentences)

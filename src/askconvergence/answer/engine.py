@@ -53,6 +53,7 @@ from askconvergence.answer.citations import (
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import (
     extract_answer,
+    misses_role_holder,
     quote_answer,
     quote_following,
     quote_item,
@@ -609,6 +610,8 @@ class Engine:
         role = unheld_role(context, question)
         if role:
             return f"no passage mentions the {role!r} the question asks for", set()
+        if misses_role_holder(raw, context, question):
+            return "the answer names no one of the contact line for the role asked", set()
         others = of_another_kind(raw, question)
         if others:
             return f"{sorted(others)} are not what the question asks for", others

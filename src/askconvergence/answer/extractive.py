@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from askconvergence.answer.citations import (
     ASKS_WHEN,
+    ASKS_WHO,
     ROLE_WORDS,
     YEAR,
     announces,
@@ -25,6 +26,7 @@ from askconvergence.answer.types import Passage
 
 __all__ = [
     "extract_answer",
+    "misses_role_holder",
     "quote_answer",
     "quote_following",
     "quote_item",
@@ -181,27 +183,45 @@ def quote_role(question: str, passages: Sequence[Passage], language: str) -> str
     that names who has it: "Op welke dagen is de persvoorlichter bereikbaar?" to "drs. M.M.J.
     van Hillegersberg - Hofmans (Martine) Press relations (available Mon, Tue, Thu)", which
     the small model declined over. ``""`` when no line or more than one holds the role."""
-    found = {
-        (passage.n, quote)
-        for passage, i, sentences in role_lines(passages, question)
-        if (quote := _with_name_above(passage.text, sentences[i]))
-    }
+    found = set()
+    for passage, i, sentences in role_lines(passages, question):
+        name, line = _name_and_line(passage.text, sentences[i])
+        if line:
+            found.add((passage.n, f"{name}, {line}" if name else line))
     if len({quote for _, quote in found}) != 1:
         return ""
     n, quote = min(found)
     return _QUOTES.get(language, _QUOTES["en"]).format(quote, n)
 
 
-def _with_name_above(text: str, sentence: str) -> str:
-    """The line of ``text`` that ``sentence`` opens, after the line above it when that is short
-    and no sentence (a name: "drs. M.M.J. van Hillegersberg - Hofmans (Martine)")."""
+def misses_role_holder(answer: str, passages: Sequence[Passage], question: str) -> bool:
+    """Whether a "who" answer names no one of the one contact line holding the role asked
+    about (see :func:`quote_role`): "Wie is het perscontact ... voor het artikel over
+    medische technologie in Oost-Nederland?" was answered "de TechMed Centre", which the
+    article names too."""
+    if not ASKS_WHO.search(question):
+        return False
+    holders = {
+        _name_and_line(passage.text, sentences[i])[0]
+        for passage, i, sentences in role_lines(passages, question)
+    }
+    if len(holders) != 1 or not (holder := holders.pop()):
+        return False
+    named = {w.casefold() for w in re.findall(r"\w{4,}", answer)}
+    return not any(w.casefold() in named for w in re.findall(r"\w{4,}", holder))
+
+
+def _name_and_line(text: str, sentence: str) -> tuple[str, str]:
+    """The line of ``text`` that ``sentence`` opens ("" for none), and the line above it
+    when that is short and no sentence (a name: "drs. M.M.J. van Hillegersberg - Hofmans
+    (Martine)"), else ""."""
     lines = [line.strip(" -\t") for line in text.splitlines() if line.strip(" -\t")]
     at = next((j for j, line in enumerate(lines) if sentence.startswith(line[:40])), None)
     if at is None:
-        return ""
+        return "", ""
     above = lines[at - 1] if at else ""
-    named = above and len(above.split()) <= ROLE_WORDS and not above.endswith((".", "?", ":"))
-    return f"{above}, {lines[at]}" if named else lines[at]
+    named = len(above.split()) <= ROLE_WORDS and not above.endswith((".", "?", ":"))
+    return (above if named else ""), lines[at]
 
 
 def quote_share(question: str, passages: Sequence[Passage], language: str) -> str:
