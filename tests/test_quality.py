@@ -1560,6 +1560,9 @@ def test_a_contact_line_under_the_role_asked_for_anchors_its_name() -> None:
     foto = "Wie maakte de foto bij het TechMed-artikel over Oost-Nederland?"
     assert unanchored_people("Lizet Beek [1].", credit, foto) == set()
     assert unanchored_people("Lizet Beek [1].", credit, mayor) == {"Lizet Beek"}
+    # The credit now ends the page, where the excerpts join it to the line above (ab022).
+    glued = text + " Photographer: Lizet Beek"
+    assert unanchored_people("Lizet Beek [1].", [replace(story[0], text=glued)], photo) == set()
     # One job by another head word (ad029): "press contact" and "press officer" ask for the
     # "Press relations" line; the first word must still be the role's.
     contact = "Who is the press contact for the TechMed article, and on which days can I reach her?"
@@ -1622,6 +1625,10 @@ def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
     # No role asked, or another role: nothing to quote.
     assert quote_role("What does Micronit make?", story, "en") == ""
     assert quote_role("Who is the sales contact of Micronit?", story, "en") == ""
+    # A credit names its own holder: the contact above it is not quoted with it (z013).
+    credited = [replace(story[0], text=text + "\n\nPhotographer: Lizet Beek\n")]
+    photos = "Who took the photos for the University of Twente article on MedTech?"
+    assert quote_role(photos, credited, "en") == "The documents say: “Photographer: Lizet Beek” [2]"
     # Two lines with the role: which one is meant is not for a quote to say.
     two = text + "\n\nJ. Jansen\nPress relations (available Wed, Fri)"
     assert quote_role(days, [replace(story[0], text=two)], "nl") == ""

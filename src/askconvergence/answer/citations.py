@@ -1327,7 +1327,7 @@ def _windows(
 ROLE_WORDS = 8
 # A credit line: a one-word label and a colon ("Contact: Martine"; photo credits are page
 # furniture, dropped at index time, but passages from elsewhere may hold them).
-_CREDIT = re.compile(r"([A-Za-z]{4,}):\s+\S")
+_CREDIT = re.compile(r"(?<!\S)([A-Za-z]{4,}):\s+[A-Z]")
 
 
 # Words that end a contact's role and name one job with the same word before them: "press
@@ -1371,14 +1371,14 @@ def _head_stems() -> frozenset[str]:
 
 def role_lines(
     passages: Sequence[Passage], question: str
-) -> Iterator[tuple[Passage, int, list[str]]]:
-    """The passage sentences (with the passage, the index and every sentence of it) that are
-    a label line holding a role the question asks who has, as two words in a row: "Who
-    handles press relations for the University of Twente article?" and "Op welke dagen is de
-    persvoorlichter bereikbaar?" are answered by the contact line over "Press relations
-    (available Mon, Tue, Thu)", which names neither the university nor the article. A
-    credit line counts by its one-word label ("who took the photo?" to "Photographer: Lizet
-    Beek")."""
+) -> Iterator[tuple[Passage, int, list[str], str]]:
+    """The passage sentences (with the passage, the index, every sentence of it and the label
+    line itself) that are or hold a label line with a role the question asks who has, as two
+    words in a row: "Who handles press relations for the University of Twente article?" and
+    "Op welke dagen is de persvoorlichter bereikbaar?" are answered by the contact line over
+    "Press relations (available Mon, Tue, Thu)", which names neither the university nor the
+    article. A credit line counts by its one-word label ("who took the photo?" to
+    "Photographer: Lizet Beek")."""
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms
 
@@ -1389,16 +1389,23 @@ def role_lines(
         return
     for passage in passages:
         sentences = split_sentences(passage.text)
+        # A credit is a line of its own, which the sentence splitter may join to another.
+        credits = [
+            line[m.start(1) :].strip()
+            for line in passage.text.splitlines()
+            for m in _CREDIT.finditer(line)
+            if _credit_key(m.group(1)) in asked
+        ]
         for i, sentence in enumerate(sentences):
-            credit = _CREDIT.match(sentence)  # the line under it may run on in the sentence
-            if credit and _credit_key(credit.group(1)) in asked:
-                yield passage, i, sentences
+            credit = next((c for c in credits if c in sentence), "")
+            if credit:
+                yield passage, i, sentences, credit
             elif len(sentence.split()) > ROLE_WORDS or sentence.endswith("?"):
                 continue  # a label line; "Ideas for health tech co-operation ...?" is none
             else:
                 folded = _WORD.findall(_fold(sentence))
                 if roles & {_role_key(a, b) for a, b in zip(folded, folded[1:], strict=False)}:
-                    yield passage, i, sentences
+                    yield passage, i, sentences, sentence
 
 
 def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
@@ -1406,7 +1413,7 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
     :func:`role_lines`: a contact line's name stands on the line above its label."""
     return [
         _fold(" ".join(sentences[max(0, i - 1) : i + 2]))
-        for _, i, sentences in role_lines(passages, question)
+        for _, i, sentences, _ in role_lines(passages, question)
     ]
 
 

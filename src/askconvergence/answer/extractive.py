@@ -184,8 +184,8 @@ def quote_role(question: str, passages: Sequence[Passage], language: str) -> str
     van Hillegersberg - Hofmans (Martine) Press relations (available Mon, Tue, Thu)", which
     the small model declined over. ``""`` when no line or more than one holds the role."""
     found = set()
-    for passage, i, sentences in role_lines(passages, question):
-        name, line = _name_and_line(passage.text, sentences[i])
+    for passage, _, _, label in role_lines(passages, question):
+        name, line = _name_and_line(passage.text, label)
         if line:
             found.add((passage.n, f"{name}, {line}" if name else line))
     if len({quote for _, quote in found}) != 1:
@@ -202,13 +202,17 @@ def misses_role_holder(answer: str, passages: Sequence[Passage], question: str) 
     if not ASKS_WHO.search(question):
         return False
     holders = {
-        _name_and_line(passage.text, sentences[i])[0]
-        for passage, i, sentences in role_lines(passages, question)
+        _name_and_line(passage.text, label)[0]
+        for passage, _, _, label in role_lines(passages, question)
     }
     if len(holders) != 1 or not (holder := holders.pop()):
         return False
     named = {w.casefold() for w in re.findall(r"\w{4,}", answer)}
     return not any(w.casefold() in named for w in re.findall(r"\w{4,}", holder))
+
+
+# A line that names its own holder: "Photographer: Lizet Beek".
+_LABELLED = re.compile(r"[A-Za-z]{4,}:\s")
 
 
 def _name_and_line(text: str, sentence: str) -> tuple[str, str]:
@@ -219,7 +223,7 @@ def _name_and_line(text: str, sentence: str) -> tuple[str, str]:
     at = next((j for j, line in enumerate(lines) if sentence.startswith(line[:40])), None)
     if at is None:
         return "", ""
-    above = lines[at - 1] if at else ""
+    above = lines[at - 1] if at and not _LABELLED.match(lines[at]) else ""
     named = len(above.split()) <= ROLE_WORDS and not above.endswith((".", "?", ":"))
     return (above if named else ""), lines[at]
 

@@ -20,19 +20,23 @@ _BOILERPLATE = [
     r"(deel|delen)( dit)?( artikel| bericht)?:?",
     r"social share buttons.*",
     r".*\bpowered by ultimatelysocial\b.*",
-    r"(photo|photographer|photos|image|picture|foto|fotograaf|beeld)\s*:.*",
     r"mail the editorial team",
     r"mail de redactie",
     r"(skip to (main )?content|naar hoofdinhoud)",
     r"((nl|en|de|fr)\s*[|/]?\s*){2,}",  # language switchers such as "nl en"
 ]
 _BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE), re.IGNORECASE)
+# A credit under a page's title ("Photographer: Lizet Beek"): visitors ask who took the
+# picture, but where it stands it splits the title from the story, so it goes to the end.
+_CREDIT_RE = re.compile(
+    r"(?:photo|photographer|photos|image|picture|foto|fotograaf|beeld)\s*:\s*\S.*", re.IGNORECASE
+)
 _BULLET_RE = re.compile(r"^[\s\u2022\u00b7\u25cf\u25aa\-\*]+(?=\S)")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 
 
 def is_boilerplate(line: str) -> bool:
-    """True when a whole line is page furniture (cookie notice, share button, photo credit...)."""
+    """True when a whole line is page furniture (cookie notice, share button...)."""
     return bool(_BOILERPLATE_RE.fullmatch(line.strip()))
 
 
@@ -52,15 +56,20 @@ def _is_breadcrumb(line: str, others: list[str]) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Strip boilerplate lines, repeated headings and breadcrumbs; normalise bullets and spaces."""
+    """Strip boilerplate lines, repeated headings and breadcrumbs; normalise bullets and spaces;
+    move photo credits to the end."""
     lines = [_normalise(line) for line in text.replace("\r\n", "\n").split("\n")]
     kept: list[str] = []
+    credits: list[str] = []
     seen: set[str] = set()
     for raw in lines:
         if not raw:
             kept.append("")
             continue
         if is_boilerplate(raw):
+            continue
+        if _CREDIT_RE.fullmatch(raw):
+            credits.append(raw)
             continue
         bullet = _BULLET_RE.match(raw)
         line = (
@@ -74,7 +83,7 @@ def clean_text(text: str) -> str:
         kept.append(line)
     headings = [line for line in kept if line and len(line) < 120]
     kept = [line for line in kept if not (line and _is_breadcrumb(line, headings))]
-    text = "\n".join(kept)
+    text = "\n".join([*kept, "", *dict.fromkeys(credits)])
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Bump when reading, cleaning or chunking changes what a file turns into: every file is then
 # read again.
-PARSER_VERSION = 7
+PARSER_VERSION = 8
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 # Metadata that identifies a passage for people but should not steer the embedding.
 HIDDEN_FROM_EMBEDDING = ["doc_id", "source", "language"]
