@@ -1571,8 +1571,28 @@ def test_a_contact_line_under_the_role_asked_for_anchors_its_name() -> None:
     )
     officer = "Who is the press officer for the East Netherlands article?"
     assert unanchored_people(named, story, officer) == set()
+    # A pronoun opening a sentence is no name to anchor.
+    days = "She can be reached on Monday, Tuesday and Thursday [1]."
+    assert unanchored_people(f"It is Martine [1]. {days}", story, contact) == set()
     sales = "Who is the sales contact for the East Netherlands article?"
     assert unanchored_people(named, story, sales) == {"Hillegersberg", "Hofmans"}
+
+
+def test_photo_credits_are_shown_to_the_model_only_when_the_photo_is_asked_about() -> None:
+    """ad029, ad030: the small model named the photographer above the press line as the press
+    contact, and "Photo: Erasmus University Rotterdam" as who helped launch dRural."""
+    from askconvergence.answer.prompts import user_prompt
+
+    text = "Press relations (available Mon, Tue, Thu)\n\nPhotographer: Lizet Beek"
+    passages = [Passage(1, "d", "Medical technology", text, 0.9)]
+    press = user_prompt("Who is the press contact?", passages, "en")
+    assert "Press relations (available Mon, Tue, Thu)" in press
+    assert "Lizet" not in press
+    assert "Photographer: Lizet Beek" in user_prompt("Who took the photo?", passages, "en")
+    assert "Lizet Beek" in user_prompt("Wie maakte de foto?", passages, "nl")
+    # A sentence about a photo is no credit.
+    about = [replace(passages[0], text="The photo: a view of the TechMed Centre.")]
+    assert "view of the TechMed" in user_prompt("What is shown?", about, "en")
 
 
 def test_a_role_no_passage_mentions_is_held_by_no_one() -> None:
@@ -1629,6 +1649,10 @@ def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
     credited = [replace(story[0], text=text + "\n\nPhotographer: Lizet Beek\n")]
     photos = "Who took the photos for the University of Twente article on MedTech?"
     assert quote_role(photos, credited, "en") == "The documents say: “Photographer: Lizet Beek” [2]"
+    # The credit at the end of the page, joined to the label line, is no part of it (ad029).
+    glued = [replace(story[0], text=text + "\n\nPhotographer: Lizet Beek\n")]
+    contact = "who is the press contact for the TechMed Centre article?"
+    assert line in quote_role(contact, glued, "en")
     # Two lines with the role: which one is meant is not for a quote to say.
     two = text + "\n\nJ. Jansen\nPress relations (available Wed, Fri)"
     assert quote_role(days, [replace(story[0], text=two)], "nl") == ""

@@ -68,6 +68,7 @@ __all__ = [
     "undated_events",
     "unheld_role",
     "unpriced",
+    "without_credits",
     "without_list",
     "without_names",
     "without_sentences",
@@ -1380,11 +1381,9 @@ def role_lines(
     article. A credit line counts by its one-word label ("who took the photo?" to
     "Photographer: Lizet Beek")."""
     from askconvergence.answer.excerpts import split_sentences
-    from askconvergence.retrieve import content_terms
 
-    words = re.findall(r"[\w'’-]+", question)
     roles = _role_pairs(question)
-    asked = {_credit_key(w) for w in words if w.islower() and len(w) >= 4 and content_terms(w)}
+    asked = _credit_keys(question)
     if not roles and not asked:
         return
     for passage in passages:
@@ -1398,14 +1397,17 @@ def role_lines(
         ]
         for i, sentence in enumerate(sentences):
             credit = next((c for c in credits if c in sentence), "")
+            # A credit joined to a label line is not part of it ("Press relations (available
+            # Mon, Tue, Thu) Photographer: Lizet Beek").
+            label = _PHOTO_CREDIT.sub("", sentence).strip()
             if credit:
                 yield passage, i, sentences, credit
-            elif len(sentence.split()) > ROLE_WORDS or sentence.endswith("?"):
+            elif len(label.split()) > ROLE_WORDS or label.endswith("?"):
                 continue  # a label line; "Ideas for health tech co-operation ...?" is none
             else:
-                folded = _WORD.findall(_fold(sentence))
+                folded = _WORD.findall(_fold(label))
                 if roles & {_role_key(a, b) for a, b in zip(folded, folded[1:], strict=False)}:
-                    yield passage, i, sentences, sentence
+                    yield passage, i, sentences, label
 
 
 def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
@@ -1420,6 +1422,31 @@ def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:
 def _credit_key(word: str) -> str:
     """How a credit's label and a question's word for it start ("Photographer", "foto")."""
     return _fold(word).replace("ph", "f")[:4]
+
+
+def _credit_keys(question: str) -> set[str]:
+    """The credit keys of a question's lower-case content words ("who took the photo?")."""
+    from askconvergence.retrieve import content_terms
+
+    words = re.findall(r"[\w'’-]+", question)
+    return {_credit_key(w) for w in words if w.islower() and len(w) >= 4 and content_terms(w)}
+
+
+# A photo credit, from its label to the end of its line ("Photographer: Lizet Beek").
+_PHOTO_CREDIT = re.compile(
+    r"(?<!\S)((?i:photo|photographer|photos|image|picture|foto|fotograaf|beeld))\s*:\s*[A-Z][^\n]*"
+)
+
+
+def without_credits(text: str, question: str) -> str:
+    """``text`` less its photo credits, unless the question asks about the photo: the small
+    model named the photographer above it as the press contact ("Press relations (available
+    Mon, Tue, Thu) Photographer: Lizet Beek") and "Photo: Erasmus University Rotterdam" as
+    who helped launch dRural."""
+    asked = _credit_keys(question)
+    return _PHOTO_CREDIT.sub(
+        lambda m: m.group(0) if _credit_key(m.group(1)) in asked else "", text
+    ).rstrip()
 
 
 # One country's names and adjectives, English and Dutch: a question about the "Dutch embassy"
@@ -1811,6 +1838,8 @@ _COUNTRIES = frozenset(
 _COMMON_NAMES = _COUNTRIES | {
     "nederlanders", "fins", "europe", "europa", "european", "europese",
     "english", "engels", "university", "universiteit",
+    # Pronouns opening a sentence: "She can be reached on Monday, ..." names no one new.
+    "she", "he", "they", "it", "we", "zij", "hij", "ze", "wij", "het",
 }  # fmt: skip
 
 

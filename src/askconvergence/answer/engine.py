@@ -406,11 +406,17 @@ class Engine:
             raw = self._answer_once(query, given, language, reply_in=draft) if given else ""
             log.info("Second answer: %r", raw)
             if not raw.strip() or reads_as_decline(raw):
-                yield from self._decline(question, language, passages, timings, start)
-                return
-            objection, more = self._objection(raw, given, query, draft, 0.0, True, passages)
-            reply_in = draft
-            at_fault |= more
+                # The passages' own line for what is asked may still answer (the first answer
+                # took the name above it for the role's: "Lizet Beek" for the press contact).
+                raw = self._reply_in_passages(query, passages, language)
+                if not raw:
+                    yield from self._decline(question, language, passages, timings, start)
+                    return
+                objection, given, reply_in = "", passages, language
+            else:
+                objection, more = self._objection(raw, given, query, draft, 0.0, True, passages)
+                reply_in = draft
+                at_fault |= more
         elif objection and (restated := restated_items(raw, query)):
             # The model copied the question's own list ("put at risk by ageing, rising costs
             # and staffing problems"); asked without it, it reads what the list is about.

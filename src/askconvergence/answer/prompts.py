@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
+from askconvergence.answer.citations import without_credits
 from askconvergence.answer.types import Passage
 
 __all__ = [
@@ -107,8 +109,10 @@ def user_prompt(
     lang = _LANGUAGE_NAMES.get(reply_in or language, "English")
     # Told outright, the small model stops declining Dutch questions over English passages.
     note = "The passages may be in English; the question is in Dutch.\n" if language == "nl" else ""
+    # A photo credit is read only when the question asks about the photo (see without_credits).
+    shown = [replace(p, text=without_credits(p.text, question)) for p in passages]
     return (
-        f"Passages:\n\n{format_passages(passages)}\n\n"
+        f"Passages:\n\n{format_passages(shown)}\n\n"
         f"{note}Question: {with_wording(question, language)}\n"
         f"Answer in {lang}, ending each sentence with its passage number like [1]."
     )
