@@ -246,7 +246,7 @@ def question_parts(query: str) -> list[str]:
     if len(parts) > 1:
         # A lead-in ("I want to contact people in both the Twente and Utrecht health
         # ecosystems: who is ...") is context for every part, and drowns the first in it.
-        lead, colon, first = parts[0].partition(": ")
+        _, colon, first = parts[0].partition(": ")
         if colon and len(first.split()) >= 3 and _QUESTION_WORD.match(first):
             parts[0] = first
         return parts

@@ -15,10 +15,12 @@ from functools import lru_cache
 
 from askconvergence.answer.language import detect_language
 from askconvergence.answer.types import Passage
+from askconvergence.ingest.clean import PHOTO_CREDIT_LABELS
 
 __all__ = [
     "ASKS_WHEN",
     "ASKS_WHO",
+    "CREDIT",
     "ENDS_SENTENCE",
     "MONTHS",
     "NUMBER_WORDS",
@@ -1326,9 +1328,9 @@ def _windows(
 
 # The longest line that reads as a role's label ("Press relations (available Mon, Tue, Thu)").
 ROLE_WORDS = 8
-# A credit line: a one-word label and a colon ("Contact: Martine"; photo credits are page
-# furniture, dropped at index time, but passages from elsewhere may hold them).
-_CREDIT = re.compile(r"(?<!\S)([A-Za-z]{4,}):\s+[A-Z]")
+# A credit line: a one-word label and a colon ("Contact: Martine", "Photographer: Lizet
+# Beek"); it names its own holder.
+CREDIT = re.compile(r"(?<!\S)([A-Za-z]{4,}):\s+[A-Z]")
 
 
 # Words that end a contact's role and name one job with the same word before them: "press
@@ -1392,7 +1394,7 @@ def role_lines(
         credits = [
             line[m.start(1) :].strip()
             for line in passage.text.splitlines()
-            for m in _CREDIT.finditer(line)
+            for m in CREDIT.finditer(line)
             if _credit_key(m.group(1)) in asked
         ]
         for i, sentence in enumerate(sentences):
@@ -1433,9 +1435,7 @@ def _credit_keys(question: str) -> set[str]:
 
 
 # A photo credit, from its label to the end of its line ("Photographer: Lizet Beek").
-_PHOTO_CREDIT = re.compile(
-    r"(?<!\S)((?i:photo|photographer|photos|image|picture|foto|fotograaf|beeld))\s*:\s*[A-Z][^\n]*"
-)
+_PHOTO_CREDIT = re.compile(rf"(?<!\S)((?i:{PHOTO_CREDIT_LABELS}))\s*:\s*[A-Z][^\n]*")
 
 
 def without_credits(text: str, question: str) -> str:

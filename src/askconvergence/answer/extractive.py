@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from askconvergence.answer.citations import (
     ASKS_WHEN,
     ASKS_WHO,
+    CREDIT,
     ROLE_WORDS,
     YEAR,
     announces,
@@ -183,11 +184,11 @@ def quote_role(question: str, passages: Sequence[Passage], language: str) -> str
     that names who has it: "Op welke dagen is de persvoorlichter bereikbaar?" to "drs. M.M.J.
     van Hillegersberg - Hofmans (Martine) Press relations (available Mon, Tue, Thu)", which
     the small model declined over. ``""`` when no line or more than one holds the role."""
-    found = set()
-    for passage, _, _, label in role_lines(passages, question):
-        name, line = _name_and_line(passage.text, label)
-        if line:
-            found.add((passage.n, f"{name}, {line}" if name else line))
+    found = {
+        (n, f"{name}, {line}" if name else line)
+        for n, name, line in _role_contacts(passages, question)
+        if line
+    }
     if len({quote for _, quote in found}) != 1:
         return ""
     n, quote = min(found)
@@ -201,29 +202,31 @@ def misses_role_holder(answer: str, passages: Sequence[Passage], question: str) 
     article names too."""
     if not ASKS_WHO.search(question):
         return False
-    holders = {
-        _name_and_line(passage.text, label)[0]
-        for passage, _, _, label in role_lines(passages, question)
-    }
+    holders = {name for _, name, _ in _role_contacts(passages, question)}
     if len(holders) != 1 or not (holder := holders.pop()):
         return False
     named = {w.casefold() for w in re.findall(r"\w{4,}", answer)}
     return not any(w.casefold() in named for w in re.findall(r"\w{4,}", holder))
 
 
-# A line that names its own holder: "Photographer: Lizet Beek".
-_LABELLED = re.compile(r"[A-Za-z]{4,}:\s")
+def _role_contacts(passages: Sequence[Passage], question: str) -> set[tuple[int, str, str]]:
+    """Per label line of :func:`~askconvergence.answer.citations.role_lines`: its passage's
+    number, the name above it and the line itself (see :func:`_name_and_line`)."""
+    return {
+        (passage.n, *_name_and_line(passage.text, label))
+        for passage, _, _, label in role_lines(passages, question)
+    }
 
 
 def _name_and_line(text: str, sentence: str) -> tuple[str, str]:
     """The line of ``text`` that ``sentence`` opens ("" for none), and the line above it
     when that is short and no sentence (a name: "drs. M.M.J. van Hillegersberg - Hofmans
-    (Martine)"), else ""."""
+    (Martine)"), else "". A credit line names its own holder ("Photographer: Lizet Beek")."""
     lines = [line.strip(" -\t") for line in text.splitlines() if line.strip(" -\t")]
     at = next((j for j, line in enumerate(lines) if sentence.startswith(line[:40])), None)
     if at is None:
         return "", ""
-    above = lines[at - 1] if at and not _LABELLED.match(lines[at]) else ""
+    above = lines[at - 1] if at and not CREDIT.match(lines[at]) else ""
     named = len(above.split()) <= ROLE_WORDS and not above.endswith((".", "?", ":"))
     return (above if named else ""), lines[at]
 

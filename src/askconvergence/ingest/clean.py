@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_text", "cut_off_list_number", "is_boilerplate"]
+__all__ = ["PHOTO_CREDIT_LABELS", "clean_text", "cut_off_list_number", "is_boilerplate"]
 
 # Whole lines that are page furniture, not content. Matched case-insensitively against a
 # stripped line, so new documents scraped from similar sites get the same treatment.
@@ -26,11 +26,11 @@ _BOILERPLATE = [
     r"((nl|en|de|fr)\s*[|/]?\s*){2,}",  # language switchers such as "nl en"
 ]
 _BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE), re.IGNORECASE)
-# A credit under a page's title ("Photographer: Lizet Beek"): visitors ask who took the
-# picture, but where it stands it splits the title from the story, so it goes to the end.
-_CREDIT_RE = re.compile(
-    r"(?:photo|photographer|photos|image|picture|foto|fotograaf|beeld)\s*:\s*\S.*", re.IGNORECASE
-)
+# The labels of a photo credit ("Photographer: Lizet Beek"), English and Dutch.
+PHOTO_CREDIT_LABELS = r"photo|photographer|photos|image|picture|foto|fotograaf|beeld"
+# A credit under a page's title: visitors ask who took the picture, but where it stands it
+# splits the title from the story, so it goes to the end.
+_CREDIT_RE = re.compile(rf"(?:{PHOTO_CREDIT_LABELS})\s*:\s*\S.*", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^[\s\u2022\u00b7\u25cf\u25aa\-\*]+(?=\S)")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 
