@@ -83,6 +83,44 @@ def test_a_when_question_favours_sentences_with_a_date(embed_model) -> None:  # 
     ).scores(other, sentences)
 
 
+def test_a_declined_when_question_quotes_its_dated_sentence(embed_model) -> None:  # type: ignore[no-untyped-def]
+    """z025: the model declined "On what date did Health Hub Utrecht hold its online
+    Inspiration conference?" over the sentence giving the date."""
+    from askconvergence.answer.extractive import quote_dated
+
+    story = Passage(
+        3,
+        "h",
+        "Health technology collaboration between Finland and the Netherlands intensifies",
+        "The Embassy helps Dutch businesses and organisations to get connected with Finnish "
+        "partners.\nHealth Hub Utrecht invited their Finnish counterparts, whom they visited in "
+        "2018, to renew contacts during an online Inspiration conference with all Health Hub "
+        "Partners on 6 November 2020.",
+        0.9,
+    )
+    keynote = Passage(
+        4,
+        "m",
+        "Medical technology secures the future of healthcare",
+        "Rovers elaborated in her keynote at Health Valley Event (2023 edition).",
+        0.9,
+    )
+    selector = ExcerptSelector(embed_model)
+    asked = "On what date did Health Hub Utrecht hold its online Inspiration conference?"
+    best = selector.best_sentence(asked, [story, keynote])
+    assert best is not None and "6 November 2020" in best[1]
+    assert quote_dated(asked, best, "en") == f"The documents say: “{best[1]}” [3]"
+    dutch = "Wanneer was de online Inspiration-conferentie van Health Hub Utrecht?"
+    assert quote_dated(dutch, selector.best_sentence(dutch, [story, keynote]), "nl").startswith(
+        "De documenten zeggen: “Health Hub Utrecht invited"
+    )
+    # Not a "when" question; the question's own year is no answer; too few of its words.
+    assert quote_dated("Whom did Health Hub Utrecht invite?", best, "en") == ""
+    event = "On which date did the 2023 edition of the Health Valley Event take place?"
+    assert quote_dated(event, (keynote, keynote.text), "en") == ""
+    assert quote_dated("In what year was Flux Robotics founded?", best, "en") == ""
+
+
 def test_a_dutch_question_does_not_favour_sentences_for_being_dutch(embed_model) -> None:  # type: ignore[no-untyped-def]
     sentences = [
         Sentence(0, 0, "The artificial pancreas, developed by the Twente-based Inreda Diabetic, "

@@ -584,6 +584,7 @@ def misses_day(answer: str, question: str) -> bool:
 # "when" inside a question ("Whom do I contact when ...?").
 _ASKS_TIME = re.compile(
     r"^\W*(?:and\s+|en\s+)?(?:when|wanneer)\b|\b(?:what|which|welk)\s+(?:year|jaar)\b|"
+    r"\b(?:what|which)\s+date\b|\bwelke\s+datum\b|"
     r"\b(?:since\s+when|sinds\s+wanneer)\b",
     re.IGNORECASE,
 )
@@ -806,7 +807,9 @@ def dangles(answer: str, question: str = "") -> bool:
 
 
 ASKS_WHEN = re.compile(
-    r"\b(when|what year|which year|since when|wanneer|welk jaar|sinds wanneer)\b", re.IGNORECASE
+    r"\b(when|what year|which year|since when|wanneer|welk jaar|sinds wanneer|"
+    r"(?:what|which) date|welke datum)\b",
+    re.IGNORECASE,
 )
 # Capitalised words in a row ("Flux Robotics", "Inspiration-conferentie"), without joiners.
 _CAPITALISED_RUN = re.compile(r"[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from askconvergence.answer.citations import (
+    ASKS_WHEN,
     ENDS_SENTENCE,
     announces,
     check_citations,
@@ -55,6 +56,7 @@ from askconvergence.answer.extractive import (
     extract_answer,
     misses_role_holder,
     quote_answer,
+    quote_dated,
     quote_following,
     quote_item,
     quote_reply,
@@ -717,8 +719,12 @@ class Engine:
         is the user's ("Ideas for health tech co-operation between Finland and the
         Netherlands?" / "- Connect with ..., Miina Ojanperä,"), or the contact line of the role
         the question asks about ("persvoorlichter" / "Press relations (available Mon, Tue,
-        Thu)"), quoted, when it passes every check; "" when there is none."""
+        Thu)"), or for a "when" question the sentence giving a date (see :func:`quote_dated`),
+        quoted, when it passes every check; "" when there is none."""
         replied = quote_reply(query, passages, language) or quote_role(query, passages, language)
+        if not replied and self.excerpts is not None and ASKS_WHEN.search(query):
+            best = self.excerpts.best_sentence(query, passages)
+            replied = quote_dated(query, best, language)
         if replied and self._passes(replied, passages, query, language, passages):
             log.info("Quoting the passage's line that answers: %r", replied)
             return replied

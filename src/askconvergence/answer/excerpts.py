@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ExcerptSelector",
     "choose_sentences",
+    "key_share",
     "quoted_phrases",
     "split_sentences",
     "unique_sentences",
@@ -290,6 +291,16 @@ def _item_number(text: str) -> int | None:
 _HAS_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
 
 
+def key_share(query: str, text: str) -> float:
+    """The share of the query's content words (a Dutch one also by its glossary English) that
+    the text holds, by their English or Dutch stems; 0 for a query without content words."""
+    from askconvergence.retrieve import content_terms, glossed, lexical_tokens
+
+    keys = [set(lexical_tokens(f"{t} {glossed(t)}")) for t in dict.fromkeys(content_terms(query))]
+    stems = set(lexical_tokens(text))
+    return sum(bool(key & stems) for key in keys) / len(keys) if keys else 0.0
+
+
 def _keyed(heading: str, sentence: str) -> str:
     # The heading tells the embedder what "it" and "they" in a sentence are about.
     return f"{heading}: {sentence}" if heading else sentence
@@ -495,6 +506,20 @@ class ExcerptSelector:
             ]
             out.append(own[i] + self.neighbour_weight * max(near) if near else own[i])
         return out
+
+    def best_sentence(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float] | None = None,
+    ) -> tuple[Passage, str] | None:
+        """The passages' sentence that excerpts would put first, and its passage."""
+        sentences = unique_sentences(passages)
+        if not sentences:
+            return None
+        scores = self.scores(query, sentences, [p.heading for p in passages], query_embedding)
+        best = sentences[max(range(len(sentences)), key=scores.__getitem__)]
+        return passages[best.passage], best.text
 
     def select(
         self,

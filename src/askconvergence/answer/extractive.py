@@ -9,6 +9,7 @@ from askconvergence.answer.citations import (
     ASKS_WHEN,
     ASKS_WHO,
     CREDIT,
+    MONTHS,
     ROLE_WORDS,
     YEAR,
     announces,
@@ -22,6 +23,7 @@ from askconvergence.answer.citations import (
     support,
     without_names,
 )
+from askconvergence.answer.excerpts import key_share
 from askconvergence.answer.prompts import asks_contact
 from askconvergence.answer.types import Passage
 
@@ -29,6 +31,7 @@ __all__ = [
     "extract_answer",
     "misses_role_holder",
     "quote_answer",
+    "quote_dated",
     "quote_following",
     "quote_item",
     "quote_reply",
@@ -236,3 +239,30 @@ def quote_share(question: str, passages: Sequence[Passage], language: str) -> st
     :func:`~askconvergence.answer.citations.stated_share`), quoted; ``""`` when there is none."""
     found = stated_share(question, passages)
     return _QUOTES.get(language, _QUOTES["en"]).format(found[1], found[0]) if found else ""
+
+
+_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
+
+
+def quote_dated(question: str, best: tuple[Passage, str] | None, language: str) -> str:
+    """For a "when" question, the sentence that bears on it most (``best``, the excerpts'
+    first, with its passage), quoted when it states a date the question does not and holds at
+    least half of the question's content words; ``""`` otherwise.
+
+    The small model declined "On what date did Health Hub Utrecht hold its online
+    Inspiration conference?" over "... during an online Inspiration conference with all
+    Health Hub Partners on 6 November 2020." Over our sets, every "when" question the
+    documents answer has its dated sentence first, with 4 of 7 content words or more; of
+    those they do not ("In what year was Health Hub Utrecht founded?"), the one whose best
+    sentence is dated gives only the question's own year ("Health Valley Event (2023
+    edition)").
+    """
+    if best is None or not ASKS_WHEN.search(question):
+        return ""
+    passage, sentence = best
+    asked = {m.group().lower() for m in _DATE.finditer(question)}
+    if not {m.group().lower() for m in _DATE.finditer(sentence)} - asked:
+        return ""
+    if key_share(question, sentence) < 0.5:
+        return ""
+    return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
