@@ -57,7 +57,7 @@ _QUESTION_WORDS = {
 # what the documents answer.
 _GLOSSARY = {
     "persvoorlichter": "press relations", "persvoorlichting": "press relations",
-    "perscontact": "press contact", "woordvoerder": "spokesperson press",
+    "perscontact": "press contact relations", "woordvoerder": "spokesperson press",
     "bereikbaar": "available reachable", "beschikbaar": "available",
     "contactpersoon": "contact person", "aanspreekpunt": "contact point",
     "dag": "day", "dagen": "days",
@@ -76,6 +76,7 @@ _GLOSSARY = {
     "aandoening": "condition", "aandoeningen": "conditions", "bevolking": "population",
     "beroepsbevolking": "working population", "bezocht": "visited", "bezoek": "visit",
     "uitgenodigd": "invited", "wetenschappers": "scientists", "opgeleverd": "yielded results",
+    "gevaar": "threaten risk danger", "bedreigd": "threatened threaten",
     "verantwoord": "responsible", "verantwoorde": "responsible", "principe": "principle",
     "principes": "principles", "convergentie": "convergence", "zorgstelsel": "healthcare system",
     "ontwerpen": "design", "leven": "life", "levenslang": "lifelong life-long",
