@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
 __all__ = [
+    "DATE",
     "ExcerptSelector",
     "choose_sentences",
     "key_share",
@@ -288,15 +289,26 @@ def _item_number(text: str) -> int | None:
 
 
 # A "when" question is answered by a sentence with a year or a month in it.
-_HAS_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
+DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
+
+
+def _key_terms(query: str) -> list[set[str]]:
+    """Per content word of the query, its English and Dutch stems, and those of its glossary
+    English for a Dutch word ("persvoorlichter" finds "Press relations")."""
+    from askconvergence.retrieve import content_terms, glossed, lexical_tokens
+
+    return [
+        set(lexical_tokens(f"{term} {glossed(term)}"))
+        for term in dict.fromkeys(content_terms(query))
+    ]
 
 
 def key_share(query: str, text: str) -> float:
-    """The share of the query's content words (a Dutch one also by its glossary English) that
-    the text holds, by their English or Dutch stems; 0 for a query without content words."""
-    from askconvergence.retrieve import content_terms, glossed, lexical_tokens
+    """The share of the query's content words (see :func:`_key_terms`) that the text holds;
+    0 for a query without content words."""
+    from askconvergence.retrieve import lexical_tokens
 
-    keys = [set(lexical_tokens(f"{t} {glossed(t)}")) for t in dict.fromkeys(content_terms(query))]
+    keys = _key_terms(query)
     stems = set(lexical_tokens(text))
     return sum(bool(key & stems) for key in keys) / len(keys) if keys else 0.0
 
@@ -434,9 +446,7 @@ class ExcerptSelector:
         from askconvergence.retrieve import (
             _fold,
             _zscores,
-            content_terms,
             cosine,
-            glossed,
             lexical_tokens,
         )
 
@@ -463,10 +473,7 @@ class ExcerptSelector:
         # about which sentence answers, a rare one ("requirement") much.
         # A Dutch word counts as found by its English words too ("persvoorlichter" finds
         # "Press relations"), as the keyword index finds it (see retrieve.glossed).
-        keys = [
-            set(lexical_tokens(f"{term} {glossed(term)}"))
-            for term in dict.fromkeys(content_terms(query))
-        ]
+        keys = _key_terms(query)
         stems = [set(lexical_tokens(s.text)) for s in sentences]
         n = len(sentences)
         weights = []
@@ -491,7 +498,7 @@ class ExcerptSelector:
             z
             + self.lexical_weight * share
             + self.rank_weight / (s.passage + 1)
-            + (dated if dated and _HAS_DATE.search(s.text) else 0.0)
+            + (dated if dated and DATE.search(s.text) else 0.0)
             + (self.count_weight if counts and counts.search(_fold(s.text)) else 0.0)
             + (self.quote_weight if quotes and _holds_phrase(s.text, quotes) else 0.0)
             for z, share, s in zip(_zscores(cosines), shares, sentences, strict=True)

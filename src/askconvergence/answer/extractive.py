@@ -9,7 +9,6 @@ from askconvergence.answer.citations import (
     ASKS_WHEN,
     ASKS_WHO,
     CREDIT,
-    MONTHS,
     ROLE_WORDS,
     YEAR,
     announces,
@@ -23,7 +22,7 @@ from askconvergence.answer.citations import (
     support,
     without_names,
 )
-from askconvergence.answer.excerpts import key_share
+from askconvergence.answer.excerpts import DATE, key_share
 from askconvergence.answer.prompts import asks_contact
 from askconvergence.answer.types import Passage
 
@@ -241,9 +240,6 @@ def quote_share(question: str, passages: Sequence[Passage], language: str) -> st
     return _QUOTES.get(language, _QUOTES["en"]).format(found[1], found[0]) if found else ""
 
 
-_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTHS}\b", re.IGNORECASE)
-
-
 def quote_dated(question: str, best: tuple[Passage, str] | None, language: str) -> str:
     """For a "when" question, the sentence that bears on it most (``best``, the excerpts'
     first, with its passage), quoted when it states a date the question does not and holds at
@@ -260,8 +256,8 @@ def quote_dated(question: str, best: tuple[Passage, str] | None, language: str) 
     if best is None or not ASKS_WHEN.search(question):
         return ""
     passage, sentence = best
-    asked = {m.group().lower() for m in _DATE.finditer(question)}
-    if not {m.group().lower() for m in _DATE.finditer(sentence)} - asked:
+    asked = {m.group().lower() for m in DATE.finditer(question)}
+    if not {m.group().lower() for m in DATE.finditer(sentence)} - asked:
         return ""
     if key_share(question, sentence) < 0.5:
         return ""
