@@ -1495,6 +1495,37 @@ def test_the_part_of_a_two_part_question_an_answer_left_out_is_asked_on_its_own(
     assert asked == [one]
 
 
+def test_a_share_quoted_for_one_part_of_a_question_gets_the_other_part_asked(
+    extractive_engine, embed_model
+) -> None:  # type: ignore[no-untyped-def]
+    """ae031: the 1.5B model gave a share no passage states ("20%") for the first part and
+    nothing for the second; the share's sentence was quoted, and the shortage was lost."""
+    asked: list[str] = []
+
+    class WrongShare(_StreamingLLM):
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            question = prompt.split("Question: ")[-1].splitlines()[0]
+            asked.append(question)
+            if question.lower().startswith("how big"):
+                n = _marker_of("135,000", prompt)
+                text = f"Maroeska Rovers predicted a shortage of 135,000 by 2030 [{n}]."
+            else:
+                n = _marker_of("One-third", prompt)
+                text = f"20% of the Dutch working population has a chronic condition [{n}]."
+            yield CompletionResponse(text=text, delta=text)
+
+    question = (
+        "What share of the Dutch working population has a chronic condition according to "
+        "Convergence Health & Technology, and how big a shortage of healthcare staff did "
+        "Maroeska Rovers predict for 2030?"
+    )
+    answer = _as_served(extractive_engine, embed_model, WrongShare()).ask(question)
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("The documents say: “One-third of the Dutch"), answer.answer
+    assert "135,000" in answer.answer and "20%" not in answer.answer, answer.answer
+    assert "how big a shortage of healthcare staff did Maroeska Rovers predict for 2030?" in asked
+
+
 def test_parts_checks_for_days_and_citing_words() -> None:
     from askconvergence.answer.citations import dangles, invented_items, invented_names
     from askconvergence.answer.types import Passage

@@ -360,7 +360,7 @@ def fractions_as_written(answer: str, passages: Sequence[Passage], language: str
 
 
 # A text that ends a sentence, with any markers after it: "... for all. [1]", "... [2]."
-ENDS_SENTENCE = re.compile(r"[.!?](?:\s*\[[\d,\s]+\])*\s*$")
+ENDS_SENTENCE = re.compile(r"[.!?][”\"’']?(?:\s*\[[\d,\s]+\])*\s*$")
 
 
 # Words that qualify an amount, by their Dutch form: "more than a hundred patients".

@@ -42,6 +42,7 @@ from askconvergence.answer.citations import (
     qualified_as_written,
     restated_items,
     split_answer,
+    stated_share,
     unanchored_amounts,
     unanchored_people,
     unanchored_years,
@@ -464,19 +465,10 @@ class Engine:
             # has a chronic condition?" answered with the number alone, "Who handles press
             # relations ..., and on which days is she available?" with the name alone: the
             # part whose kind of answer is missing is asked on its own, and both answers stand
-            # together when they pass every check of the whole question. A part that points
-            # back ("on which days is she available?") is read as a follow-up to the answer.
-            part, rest = unanswered
-            part = standalone_question(part, [Turn("user", rest), Turn("assistant", raw)], self.llm)
-            again = self._answer_once(part, given, language, reply_in=reply_in)
-            first = raw.strip()
-            if not ENDS_SENTENCE.search(first):
-                first += "."  # "Dr. M.M.J. van Hillegersberg - Hofmans [1]" is one on its own
-            both = f"{first} {again.strip()}"
-            log.info("%s; asked %r on its own: %r", objection, part, again)
-            if self._answers(again, given, part, reply_in, passages) and self._passes(
-                both, given, query, reply_in, passages
-            ):
+            # together when they pass every check of the whole question.
+            log.info("%s; asking its other part on its own", objection)
+            both = self._with_part(raw, *unanswered, given, query, language, reply_in, passages)
+            if both:
                 raw, objection = both, ""
         if objection and reply_in == "nl" and self._misread(raw, given, query):
             # A Dutch answer that only restates the question, gives another kind of thing
@@ -493,6 +485,17 @@ class Engine:
             # Dutch question's answer, so the one sentence stating a share of it is quoted.
             log.info("%s; quoting the share: %r", objection, quoted)
             raw, objection, reply_in = quoted, "", language
+            parts = question_parts(query)
+            shares = [part for part in parts if stated_share(part, given)]
+            if len(parts) == 2 and len(shares) == 1:
+                # "What share of the Dutch working population has a chronic condition, and how
+                # big a shortage of healthcare staff did Rovers predict?" (ae031): the quote
+                # answers the share; the other part is asked on its own.
+                other = next(part for part in parts if part not in shares)
+                both = self._with_part(
+                    raw, other, shares[0], given, query, language, language, passages
+                )
+                raw = both or raw
         if (
             objection
             and language == "nl"
@@ -676,6 +679,34 @@ class Engine:
         if not all(self._passes(raw, given, part, language, context) for part in answered):
             return None
         return missing[0], " ".join(answered)
+
+    def _with_part(
+        self,
+        raw: str,
+        part: str,
+        rest: str,
+        given: list[Passage],
+        question: str,
+        language: str,
+        reply_in: str,
+        context: list[Passage],
+    ) -> str:
+        """``raw``, which answers the ``rest`` of a two-part question, followed by the answer to
+        its other ``part`` asked on its own, when that answers it and the two together pass
+        every check of the whole question; "" otherwise. A part that points back ("on which
+        days is she available?") is read as a follow-up to ``raw``."""
+        asked = standalone_question(part, [Turn("user", rest), Turn("assistant", raw)], self.llm)
+        again = self._answer_once(asked, given, language, reply_in=reply_in)
+        log.info("Asked %r on its own: %r", asked, again)
+        first = raw.strip()
+        if not ENDS_SENTENCE.search(first):
+            first += "."  # "Dr. M.M.J. van Hillegersberg - Hofmans [1]" is one on its own
+        both = f"{first} {again.strip()}"
+        if self._answers(again, given, asked, reply_in, context) and self._passes(
+            both, given, question, reply_in, context
+        ):
+            return both
+        return ""
 
     def _misread(self, raw: str, given: list[Passage], question: str) -> bool:
         """Whether a Dutch answer reads as the small model misreading the Dutch question (not
