@@ -368,7 +368,7 @@ class Engine:
                 raw, given, leaning = again, narrow, 0.0
         reply_in = draft  # the language of the answer as it stands
         if not raw.strip() or reads_as_decline(raw):
-            replied = self._reply_in_passages(query, passages, language)
+            replied = self._reply_in_passages(query, passages, language, bundle.embedding)
             if not replied:
                 yield from self._decline(question, language, passages, timings, start)
                 return
@@ -411,7 +411,7 @@ class Engine:
             if not raw.strip() or reads_as_decline(raw):
                 # The passages' own line for what is asked may still answer (the first answer
                 # took the name above it for the role's: "Lizet Beek" for the press contact).
-                raw = self._reply_in_passages(query, passages, language)
+                raw = self._reply_in_passages(query, passages, language, bundle.embedding)
                 if not raw:
                     yield from self._decline(question, language, passages, timings, start)
                     return
@@ -520,7 +520,9 @@ class Engine:
             if again:
                 log.info("%s; answered over the best sentences: %r", objection, again)
                 raw, objection, given, reply_in = again, "", narrow, draft
-        if objection and (replied := self._reply_in_passages(query, passages, language)):
+        if objection and (
+            replied := self._reply_in_passages(query, passages, language, bundle.embedding)
+        ):
             raw, objection, given, reply_in = replied, "", passages, language
         if objection:
             log.info("Declining: %s", objection)
@@ -745,7 +747,13 @@ class Engine:
             return narrow, again
         return narrow, ""
 
-    def _reply_in_passages(self, query: str, passages: list[Passage], language: str) -> str:
+    def _reply_in_passages(
+        self,
+        query: str,
+        passages: list[Passage],
+        language: str,
+        embedding: Sequence[float] | None = None,
+    ) -> str:
         """Before a decline: the line a passage gives in reply to its own question when that
         is the user's ("Ideas for health tech co-operation between Finland and the
         Netherlands?" / "- Connect with ..., Miina Ojanperä,"), or the contact line of the role
@@ -754,7 +762,7 @@ class Engine:
         quoted, when it passes every check; "" when there is none."""
         replied = quote_reply(query, passages, language) or quote_role(query, passages, language)
         if not replied and self.excerpts is not None and ASKS_WHEN.search(query):
-            best = self.excerpts.best_sentence(query, passages)
+            best = self.excerpts.best_sentence(query, passages, embedding)
             replied = quote_dated(query, best, language)
         if replied and self._passes(replied, passages, query, language, passages):
             log.info("Quoting the passage's line that answers: %r", replied)
