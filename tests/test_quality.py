@@ -648,6 +648,17 @@ def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
     assert "Micronit" in vague
     named = "Voor welk onderzoek worden de chips van Micronit gebruikt?"
     assert llm_rewrite(asked, chips, Fixed(reply=named)) == named
+    # A rewrite that asks for something else than the follow-up (af032: "who" became "What")
+    # keeps the user's words, with the names it resolved the reference to.
+    embassy = [
+        Turn("user", "What does the Netherlands Embassy in Finland do for Dutch organisations?"),
+        Turn("assistant", "It helps them get connected with Finnish partners [1]."),
+    ]
+    who = "and who should I get in touch with there?"
+    what = Fixed(reply="What should I contact at the Netherlands Embassy in Finland?")
+    assert llm_rewrite(who, embassy, what) == f"{who} (Netherlands Embassy Finland)"
+    whom = Fixed(reply="Who should I contact at the Netherlands Embassy in Finland?")
+    assert llm_rewrite(who, embassy, whom) == whom.reply
     # A name from the last answer resolves "that person" as well as the earlier subject would.
     contact = [
         Turn("user", "Who can I contact about working with Health Hub Utrecht?"),
@@ -1524,6 +1535,29 @@ def test_a_share_quoted_for_one_part_of_a_question_gets_the_other_part_asked(
     assert answer.answer.startswith("The documents say: “One-third of the Dutch"), answer.answer
     assert "135,000" in answer.answer and "20%" not in answer.answer, answer.answer
     assert "how big a shortage of healthcare staff did Maroeska Rovers predict for 2030?" in asked
+
+
+def test_a_share_read_as_a_count_is_quoted_as_the_share(extractive_engine, embed_model) -> None:  # type: ignore[no-untyped-def]
+    """af001: "how many dutch workers have a chronic illness?" was answered "3 [1]" over
+    "One-third of the Dutch working population has a chronic condition"."""
+    from askconvergence.answer.citations import share_as_count
+    from askconvergence.answer.types import Passage
+
+    class Digits(_StreamingLLM):
+        def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
+            text = f"3 [{_marker_of('One-third', prompt)}]"
+            yield CompletionResponse(text=text, delta=text)
+
+    question = "how many dutch workers have a chronic illness?"
+    answer = _as_served(extractive_engine, embed_model, Digits()).ask(question)
+    assert answer.grounded, answer.answer
+    assert answer.answer.startswith("The documents say: “One-third of the Dutch"), answer.answer
+    passage = Passage(1, "d", "t", "One-third of the Dutch working population is ill.", 0.9)
+    assert share_as_count("3 [1]", [passage], question)
+    assert not share_as_count("One-third [1]", [passage], question)
+    # A count the passage states is no share's digits.
+    counted = Passage(1, "d", "t", "One-third of the 3 million Dutch workers is ill.", 0.9)
+    assert not share_as_count("3 million [1]", [counted], question)
 
 
 def test_parts_checks_for_days_and_citing_words() -> None:

@@ -227,3 +227,36 @@ def test_a_question_asking_the_same_of_two_names_gets_a_passage_of_each(
 
     assert not found(split=False)
     assert found(split=True)
+
+
+def test_names_most_chunks_hold_do_not_steer_the_best_sentence(built_settings, embed_model) -> None:  # type: ignore[no-untyped-def]
+    """ae002: "TU Delft, Erasmus MC and EUR" drew the best sentences to every passage naming
+    the institutions, and the principles ranked fifth; without the names they are in the top 4.
+    A question naming one of them asks about it and keeps it."""
+    from askconvergence.answer.excerpts import ExcerptSelector
+    from askconvergence.index import PassageIndex
+    from askconvergence.retrieve import make_retriever
+
+    question = (
+        "what are the core principles behind the convergence approach of TU Delft, Erasmus MC "
+        "and EUR?"
+    )
+    retriever = make_retriever(
+        PassageIndex(built_settings),
+        embed_model,
+        built_settings,
+        sentences=ExcerptSelector(embed_model),
+    )
+
+    def found() -> bool:
+        texts = [_norm(r.node.get_content()) for r in retriever.retrieve(question)]
+        return any("three key defining principles" in t for t in texts)
+
+    assert found()
+    assert {"TU Delft", "Erasmus MC"} <= retriever._common
+    plain = retriever._without_common_names(question)
+    assert "TU Delft" not in plain and "Erasmus MC" not in plain and "principles" in plain
+    one = "Met welk ander universitair medisch centrum werkt Erasmus MC al intensief samen?"
+    assert retriever._without_common_names(one) == one
+    retriever._common = frozenset()  # as before: every name kept
+    assert not found()

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from itertools import zip_longest
@@ -204,6 +205,21 @@ def _node_text(node: BaseNode) -> str:
     return "\n".join([*(h for h in heads if h), node.get_content()])
 
 
+# A name that at least this share of the chunks hold says little about which one answers.
+_COMMON_SHARE = 0.2
+
+
+def _common_names(nodes: Sequence[BaseNode]) -> frozenset[str]:
+    """The names (capitalised runs, not stop words) that ``_COMMON_SHARE`` of the chunks, and
+    at least two, hold."""
+    counts: Counter[str] = Counter()
+    for node in nodes:
+        counts.update(set(re.findall(_NAME, node.get_content())))
+    least = max(2, _COMMON_SHARE * len(nodes))
+    stop = _stop_words()
+    return frozenset(n for n, c in counts.items() if c >= least and _fold(n) not in stop)
+
+
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     """Cosine similarity of two vectors (0 when either is all zeros)."""
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -317,6 +333,7 @@ class HybridRetriever(BaseRetriever):
         self._lexical: LexicalIndex | None = None
         self._position: dict[str, int] = {}
         self._next: dict[str, BaseNode] = {}
+        self._common: frozenset[str] = frozenset()  # names a fifth of the chunks hold
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index over this generation's chunks, built on first use.
@@ -331,6 +348,7 @@ class HybridRetriever(BaseRetriever):
                 self._lexical = LexicalIndex(nodes)
                 self._position = {n.node_id: i for i, n in enumerate(nodes)}
                 self._next = _following_chunks(nodes)
+                self._common = _common_names(nodes)
                 log.info("BM25 index built over %d chunks", len(nodes))
             return self._lexical
 
@@ -433,8 +451,28 @@ class HybridRetriever(BaseRetriever):
         }
         best = sorted(ids, key=lambda i: fused[i], reverse=True)
         if self.sentences is not None and self.rerank_depth > self.top_k:
+            # "What are the core principles behind the convergence approach of TU Delft,
+            # Erasmus MC and EUR?": the institutions' names, which a fifth of the chunks
+            # hold, draw the best sentences to every passage naming them, and the principles
+            # ranked fifth. Without them the sentence that answers ranks first.
+            plain = self._without_common_names(query)
+            if plain != query:
+                embedding = self.embed_model.get_query_embedding(plain)
             best = self._by_best_sentence(embedding, best[: self.rerank_depth], fused)
         return best, dense
+
+    def _without_common_names(self, query: str) -> str:
+        """The query without the names that a fifth of the chunks or more hold, when it
+        names two of them or more (the partners of a collaboration, the corpus's own subject);
+        else the query. A question naming one ("Met welk ander universitair medisch centrum
+        werkt Erasmus MC al intensief samen?") asks about it, and keeps it."""
+        self.lexical()  # counts the names
+        names = {n for n in re.findall(_NAME, query) if n in self._common}
+        if len(names) < 2:
+            return query
+        for name in names:
+            query = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", query)
+        return " ".join(query.split())
 
     def _by_best_sentence(
         self, embedding: Sequence[float], ids: list[str], fused: dict[str, float]

@@ -61,6 +61,7 @@ __all__ = [
     "resolve_citations",
     "restated_items",
     "role_lines",
+    "share_as_count",
     "split_answer",
     "stated_share",
     "support",
@@ -520,11 +521,14 @@ _FRACTION = re.compile(
 )
 
 
-def stated_share(question: str, passages: Sequence[Passage]) -> tuple[int, str] | None:
+def stated_share(
+    question: str, passages: Sequence[Passage], counts: bool = False
+) -> tuple[int, str] | None:
     """For a question asking for a share, the one passage sentence (with its passage number)
     that states a share of what the question names: two of the question's longer words, by
     their first five letters, with a country's other names ("Nederlandse" finds "Dutch",
-    "chronische" "chronic"). None when no sentence does or several do.
+    "chronische" "chronic"). None when no sentence does or several do. With ``counts``, a
+    question asking how many is taken as asking for a share too.
 
     "Welk deel van de Nederlandse werkende bevolking heeft een chronische ziekte?" was
     answered "13%" and "1/2" by the small model, whose Dutch misreads "One-third of the Dutch
@@ -532,7 +536,8 @@ def stated_share(question: str, passages: Sequence[Passage]) -> tuple[int, str] 
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms
 
-    if not (_ASKS_SHARE.search(question) or _ASKS_PART_OF.search(question)):
+    asks = (_ASKS_SHARE, _ASKS_PART_OF, _ASKS_QUANTITY) if counts else (_ASKS_SHARE, _ASKS_PART_OF)
+    if not any(pattern.search(question) for pattern in asks):
         return None
 
     def keys(text: str) -> set[str]:
@@ -548,6 +553,20 @@ def stated_share(question: str, passages: Sequence[Passage]) -> tuple[int, str] 
         return None
     ((sentence, n),) = found.items()
     return n, sentence
+
+
+def share_as_count(answer: str, passages: Sequence[Passage], question: str) -> bool:
+    """Whether a "how many" question, over a passage that states only a share of what it
+    names, was answered with the fraction's digits as a count: "3 [1]" to "how many dutch
+    workers have a chronic illness?" over "One-third of the Dutch working population has a
+    chronic condition" (af001)."""
+    if _SHARE.search(answer):
+        return False
+    found = stated_share(question, passages, counts=True)
+    if not found:
+        return False
+    numbers = _numbers(answer) - _numbers(question)
+    return bool(numbers) and numbers <= _fraction_numbers(found[1]) - _numbers(found[1])
 
 
 def misses_share(answer: str, question: str) -> bool:

@@ -41,6 +41,7 @@ from askconvergence.answer.citations import (
     of_another_kind,
     qualified_as_written,
     restated_items,
+    share_as_count,
     split_answer,
     stated_share,
     unanchored_amounts,
@@ -614,6 +615,8 @@ class Engine:
                 f"numbers {sorted(misplaced)} come from sentences about something else",
                 misplaced,
             )
+        if share_as_count(raw, context, question):
+            return "the answer gives a share's digits as a count", set()
         miscount = miscounted(raw, context, question)
         if miscount:
             return f"numbers {sorted(miscount)} count something else than asked", miscount

@@ -236,7 +236,7 @@ def _name_and_line(text: str, sentence: str) -> tuple[str, str]:
 def quote_share(question: str, passages: Sequence[Passage], language: str) -> str:
     """The one passage sentence stating the share a question asks for (see
     :func:`~askconvergence.answer.citations.stated_share`), quoted; ``""`` when there is none."""
-    found = stated_share(question, passages)
+    found = stated_share(question, passages, counts=True)
     return _QUOTES.get(language, _QUOTES["en"]).format(found[1], found[0]) if found else ""
 
 

@@ -169,6 +169,13 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
         kept = _in_language(question, rewritten, history)
         log.info("Rewrite %r changed the language; using %r", rewritten, kept)
         return kept
+    if _asked_word(question) - _asked_word(rewritten):
+        # "and who should I get in touch with there?" rewritten as "What should I contact at
+        # the Netherlands Embassy in Finland?" asks for something else: keep the user's words
+        # and add what the rewrite resolved the reference to.
+        kept = _in_language(question, rewritten, history)
+        log.info("Rewrite %r changed what is asked; using %r", rewritten, kept)
+        return kept
     # A rewrite that names nothing from the earlier question or answer did not resolve the
     # reference (the small model sometimes guesses another subject): keep the earlier subject.
     # A name from the last answer resolves it too ("that person" → "Jelle van der Weijde").
@@ -183,6 +190,20 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
         return f"{rewritten} ({subject})"
     log.info("Follow-up %r rewritten as %r", question, rewritten)
     return rewritten
+
+
+# What a question asks for by its question word: a person, a time, a place, an amount.
+_ASKED_BY = (
+    ("who", re.compile(r"\b(who|whom|whose|wie|wiens)\b", re.I)),
+    ("when", re.compile(r"\b(when|wanneer)\b", re.I)),
+    ("where", re.compile(r"\b(where|waar)\b", re.I)),
+    ("amount", re.compile(r"\b(how\s+(many|much)|hoeveel)\b", re.I)),
+)
+
+
+def _asked_word(question: str) -> set[str]:
+    """The kinds a question asks for by its question words (see ``_ASKED_BY``)."""
+    return {kind for kind, pattern in _ASKED_BY if pattern.search(question)}
 
 
 def _in_language(question: str, rewritten: str, history: Sequence[Turn]) -> str:
