@@ -2556,3 +2556,39 @@ def test_a_share_asked_for_is_quoted_from_the_one_sentence_stating_it() -> None:
     assert stated_share(count, [third]) == (1, sentence)
     assert stated_share("Hoeveel van de Nederlandse werkenden is chronisch ziek?", [third])
     assert not misses_share("Two of them [1].", "How many of the LDE centres are in Delft?")
+
+
+def test_a_numbered_list_cut_short_is_given_whole() -> None:
+    """ad006: the small model listed two of the three principles, in Dutch; its "2." was
+    also taken for a number from a sentence about something else."""
+    from askconvergence.answer.citations import misplaced_numbers, rest_of_numbered
+    from askconvergence.answer.types import Passage
+
+    principles = Passage(
+        2,
+        "d",
+        "t",
+        "Our convergence approach is built on three key defining principles.\n"
+        "1. A holistic and life course approach to health and healthcare\n"
+        "2. Integrative approach to health and healthcare innovation\n"
+        "To innovate from bench to bedside, with 2 cycles a year\n"
+        "3. Responsible innovation\n"
+        "Take into account the end-user perspective.",
+        0.9,
+        chunk_id="p",
+    )
+    question = "wat zijn de principes van de convergence aanpak van TU Delft, Erasmus MC en EUR?"
+    answer = (
+        "De aanpak is gebaseerd op de volgende principes:\n"
+        "1. Een holistische aanpak naar gezondheid [2]\n"
+        "2. Integratieve aanpak naar innovatie [2]"
+    )
+    assert misplaced_numbers(answer, [principles], question) == set()
+    whole = rest_of_numbered(answer, [principles], [principles], question)
+    assert whole == f"{answer}\n3. Responsible innovation [2]"
+    # Items that are not the passage's, a list given whole, or one thing asked: unchanged.
+    other = answer.replace("holistische", "financiële").replace("Integratieve", "Snelle")
+    assert rest_of_numbered(other, [principles], [principles], question) == other
+    assert rest_of_numbered(whole, [principles], [principles], question) == whole
+    single = "Wat is het tweede principe?"
+    assert rest_of_numbered(answer, [principles], [principles], single) == answer

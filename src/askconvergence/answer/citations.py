@@ -59,6 +59,7 @@ __all__ = [
     "overlap",
     "qualified_as_written",
     "resolve_citations",
+    "rest_of_numbered",
     "restated_items",
     "role_lines",
     "share_as_count",
@@ -1001,6 +1002,11 @@ def unpriced(answer: str, passages: Sequence[Passage], question: str) -> set[str
     return amounts - priced
 
 
+# A list item's number left on its own when an answer is split into sentences (ad006: the
+# small model's "2." was taken for a number from a sentence about something else).
+_ITEM_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")
+
+
 def misplaced_numbers(
     answer: str,
     passages: Sequence[Passage],
@@ -1043,6 +1049,8 @@ def misplaced_numbers(
         return set()
     misplaced: set[str] = set()
     for claim in split_answer(_MARKER.sub("", answer)):
+        if _ITEM_NUMBER.fullmatch(claim) and claim != answer.strip():
+            continue  # an answer's list, split into sentences, leaves its "2." on its own
         claim = _without_days(claim)  # "on November 6, 2020" counts nothing six times
         numbers = (_numbers(claim) | _spelled_counts(claim)) - given
         for number in numbers:
@@ -1810,6 +1818,50 @@ def list_after_lead(
             listing = "\n".join(f"- {item} [{n}]" for item, n in items)
             return f"{answer.rstrip()}\n{listing}"
     return _inline_list_after(answer, body, given)
+
+
+def rest_of_numbered(
+    answer: str, given: Sequence[Passage], passages: Sequence[Passage], question: str
+) -> str:
+    """The answer with the items of a numbered list it stopped short of: asked "wat zijn de
+    principes van de convergence aanpak ...?", the small model gave items 1 and 2 of the
+    passage's three (ad006). When the question asks for several things and the answer's
+    numbered items 1 to k (two or more) each share a word (by stem or first five letters, so
+    a Dutch item finds its English one) with the passage list's item of that number, the
+    list's items after k are added as the passage words them, each cited with the passage the
+    model was given that holds it. ``passages`` are the whole passages, ``given`` what the
+    model read, whose numbers the markers use."""
+    from askconvergence.retrieve import content_terms
+
+    if not asks_for_several(question):
+        return answer
+    own = [_ITEM_LINE.match(line) for line in _lines(_MARKER.sub("", answer))]
+    numbers = [int(m.group(1)) for m in own if m and m.group(1)]
+    if len(numbers) < 2 or numbers != list(range(1, len(numbers) + 1)):
+        return answer
+    texts = {int(m.group(1)): m.group(2) for m in own if m and m.group(1)}
+    marker = {p.chunk_id: p.n for p in given}
+    listed: dict[int, tuple[str, str]] = {}
+    for passage in passages:
+        for line in _lines(passage.text):
+            item = _ITEM_LINE.match(line)
+            if item and item.group(1):
+                listed.setdefault(int(item.group(1)), (item.group(2), passage.chunk_id))
+    k = len(numbers)
+    if k + 1 not in listed or not all(
+        i in listed
+        and any(_found(w, *_passage_keys(texts[i])) for w in content_terms(listed[i][0]))
+        for i in range(1, k + 1)
+    ):
+        return answer
+    added = []
+    while k + 1 in listed:
+        k += 1
+        item, chunk = listed[k]
+        if chunk not in marker:
+            return answer
+        added.append(f"{k}. {item} [{marker[chunk]}]")
+    return f"{answer.rstrip()}\n" + "\n".join(added)
 
 
 # A list run on after a colon: "built on six pillars: health and wellbeing daily practice,

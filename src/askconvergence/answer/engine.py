@@ -40,6 +40,7 @@ from askconvergence.answer.citations import (
     numbered_item,
     of_another_kind,
     qualified_as_written,
+    rest_of_numbered,
     restated_items,
     share_as_count,
     split_answer,
@@ -539,9 +540,11 @@ class Engine:
             if dutch and self._passes(dutch, given, query, language, passages):
                 log.info("Answered in English; in Dutch: %r", dutch)
                 raw = dutch
-        listed = list_after_lead(raw, given, passages, query)
+        listed = rest_of_numbered(
+            list_after_lead(raw, given, passages, query), given, passages, query
+        )
         if listed != raw:
-            log.info("The answer announced a list; adding its items: %r", listed)
+            log.info("The answer announced a list or cut it short; adding items: %r", listed)
             raw = listed
         text, cited, _, _ = self._grounding(raw, given, language, query)
         text = fractions_as_written(text, cited, language)
