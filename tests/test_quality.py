@@ -2592,3 +2592,19 @@ def test_a_numbered_list_cut_short_is_given_whole() -> None:
     assert rest_of_numbered(whole, [principles], [principles], question) == whole
     single = "Wat is het tweede principe?"
     assert rest_of_numbered(answer, [principles], [principles], single) == answer
+
+
+def test_where_an_event_was_held_is_read_in_the_sentence_naming_it(extractive_engine) -> None:  # type: ignore[no-untyped-def]
+    """ad028: asked where the 2023 Health Valley Event was held, which the documents do not
+    say, the small model answered with the region its article is about."""
+    from askconvergence.answer.citations import unanchored_people
+    from askconvergence.answer.types import Passage
+
+    question = "Where was the 2023 edition of the Health Valley Event held?"
+    passages = extractive_engine.retrieve(question)
+    region = "The 2023 edition of the Health Valley Event was held in East Netherlands [1]."
+    assert unanchored_people(region, passages, question) == {"East Netherlands"}
+    dutch = "In welke stad werd het Health Valley Event 2023 gehouden?"
+    assert unanchored_people("In Enschede [1].", extractive_engine.retrieve(dutch), dutch)
+    held = Passage(1, "d", "t", "The Health Valley Event 2023 was held in Nijmegen.", 0.9)
+    assert unanchored_people("In Nijmegen [1].", [held], question) == set()

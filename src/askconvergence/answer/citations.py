@@ -1156,9 +1156,20 @@ _ASKS_WHICH_BODY = re.compile(
 )
 
 
+# "Where was the 2023 edition of the Health Valley Event held?": a place an event was held
+# is named in the sentence that names the event; the small model answered with the region
+# the article is about (ad028).
+_ASKS_VENUE = re.compile(
+    r"\b(?:where|in\s+which\s+(?:city|town|place)|waar|in\s+welke\s+(?:stad|plaats))\b"
+    r".*\b(?:held|hosted|take\s+place|took\s+place|gehouden|plaatsvinden|plaatsgevonden|"
+    r"vond|georganiseerd)\b",
+    re.IGNORECASE,
+)
+
+
 def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
-    """Names a "who" (or "which organisation") answer gives that no passage states near what
-    the question names.
+    """Names a "who" (or "which organisation", or "where was the event held") answer gives
+    that no passage states near what the question names.
 
     Asked "Wie is de burgemeester van Enschede?", the small model answers with the one
     person its passages name, from a contact line under another story. A name counts as
@@ -1168,7 +1179,7 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     words the question already has.
     """
     person = bool(ASKS_WHO.search(question))
-    if not person and not _ASKS_WHICH_BODY.search(question):
+    if not (person or _ASKS_WHICH_BODY.search(question) or _ASKS_VENUE.search(question)):
         return set()
     from askconvergence.retrieve import content_terms
 
@@ -1857,10 +1868,10 @@ def rest_of_numbered(
     added = []
     while k + 1 in listed:
         k += 1
-        item, chunk = listed[k]
+        text, chunk = listed[k]
         if chunk not in marker:
             return answer
-        added.append(f"{k}. {item} [{marker[chunk]}]")
+        added.append(f"{k}. {text} [{marker[chunk]}]")
     return f"{answer.rstrip()}\n" + "\n".join(added)
 
 
