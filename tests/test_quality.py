@@ -2608,3 +2608,7 @@ def test_where_an_event_was_held_is_read_in_the_sentence_naming_it(extractive_en
     assert unanchored_people("In Enschede [1].", extractive_engine.retrieve(dutch), dutch)
     held = Passage(1, "d", "t", "The Health Valley Event 2023 was held in Nijmegen.", 0.9)
     assert unanchored_people("In Nijmegen [1].", [held], question) == set()
+    # Named in the event's sentence, but not as where it was held.
+    keynote = "Rovers, professor at Radboudumc, spoke at Health Valley Event (2023 edition)."
+    spoke = Passage(1, "d", "t", keynote, 0.9)
+    assert unanchored_people("It was at Radboudumc [1].", [spoke], question) == {"Radboudumc"}

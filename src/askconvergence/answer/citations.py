@@ -1166,6 +1166,11 @@ _ASKS_VENUE = re.compile(
     re.IGNORECASE,
 )
 
+_VENUE_WORD = re.compile(
+    r"\b(?:held|hosted|took\s+place|takes\s+place|venue|location|gehouden|plaats|locatie)\b",
+    re.IGNORECASE,
+)
+
 
 def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
     """Names a "who" (or "which organisation", or "where was the event held") answer gives
@@ -1210,6 +1215,10 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
         return set()
     if not windows and person:
         windows = _windows(passages, question, reach=0, titled=True) or []
+    if not person and _ASKS_VENUE.search(question):
+        # Named in the event's sentence is not enough: "professor at Radboudumc, elaborated
+        # in her keynote at Health Valley Event (2023 edition)" says nothing of its venue.
+        windows = [window for window in windows if _VENUE_WORD.search(window)]
     unanchored = _not_in_windows(people, windows)
     if unanchored and person:
         unanchored = _not_in_windows(unanchored, _role_windows(passages, question))
