@@ -2612,3 +2612,32 @@ def test_where_an_event_was_held_is_read_in_the_sentence_naming_it(extractive_en
     keynote = "Rovers, professor at Radboudumc, spoke at Health Valley Event (2023 edition)."
     spoke = Passage(1, "d", "t", keynote, 0.9)
     assert unanchored_people("It was at Radboudumc [1].", [spoke], question) == {"Radboudumc"}
+
+
+def test_a_passage_that_supports_a_sentence_twice_as_well_replaces_the_cited_one() -> None:
+    """ab020: "LUMC is developing DORA together [2]" cited a passage sharing one word with it;
+    the sentence about DORA supports all of it, and the list it names is then completed."""
+    from askconvergence.answer.citations import check_citations, complete_list
+    from askconvergence.answer.types import Passage
+
+    dora = Passage(
+        1,
+        "d",
+        "t",
+        "TU Delft and LUMC have also been working together closely in gynaecology (for "
+        "instance the development of DORA, the digital operation assistant).",
+        0.9,
+    )
+    others = Passage(2, "d", "t", "These three universities have been working together.", 0.8)
+    question = "Who is developing DORA together?"
+    text, sources, _ = check_citations(
+        "LUMC is developing DORA together [2].", [dora, others], question=question
+    )
+    assert text == "LUMC is developing DORA together [1]."
+    assert [s.text for s in sources] == [dora.text]
+    assert complete_list(text, sources, question, "en").startswith("TU Delft and LUMC")
+    # A cited passage that supports the sentence about as well as the best stays cited.
+    both = "TU Delft and LUMC have been working together [2]."
+    near = Passage(2, "d", "t", "TU Delft and LUMC have worked together for years.", 0.8)
+    text, sources, _ = check_citations(both, [dora, near], question=question)
+    assert text == both.replace("[2]", "[1]") and [s.text for s in sources] == [near.text]

@@ -1558,6 +1558,11 @@ def check_citations(
         best_n = max(scores, key=lambda n: scores[n]) if scores else None
         best_support.append(scores[best_n] if best_n is not None else 0.0)
         keep = [n for n in cited if scores[n] >= KEEP_SUPPORT * scale]
+        if keep and best_n is not None and all(scores[n] * 2 <= scores[best_n] for n in keep):
+            # "LUMC is developing DORA together [2]" cited "These three universities, together
+            # with ..." (one word of four) and not the sentence about DORA (all four): a
+            # passage that supports the sentence twice as well as every cited one replaces them.
+            keep = []
         if not keep and best_n is not None and scores[best_n] >= ATTRIBUTE_SUPPORT * scale:
             keep = [best_n]
             if body.endswith(":"):
@@ -1614,12 +1619,15 @@ _WHICH_ARE_THEY = re.compile(
     re.IGNORECASE,
 )
 
+# "Who is developing DORA together?": more than one, or "together" says nothing (ab020).
+_WHO_TOGETHER = re.compile(r"\b(?:who|wie)\b.*\b(?:together|jointly|samen)\b", re.IGNORECASE)
+
 
 def asks_for_several(question: str) -> bool:
     """Whether a "which/welke" question asks for more than one thing: a count before the
     noun, or a plural noun ("universities", "instellingen", "thema's"; not "campus"); also
-    "what are the ..." ("What are the four things they strive for?")."""
-    if _WHICH_ARE_THEY.search(question):
+    "what are the ..." ("What are the four things they strive for?") and "who ... together"."""
+    if _WHICH_ARE_THEY.search(question) or _WHO_TOGETHER.search(question):
         return True
     are_the = _WHAT_ARE_THE.search(question)
     if are_the:
