@@ -205,21 +205,6 @@ def _node_text(node: BaseNode) -> str:
     return "\n".join([*(h for h in heads if h), node.get_content()])
 
 
-# A name that at least this share of the chunks hold says little about which one answers.
-_COMMON_SHARE = 0.2
-
-
-def _common_names(nodes: Sequence[BaseNode]) -> frozenset[str]:
-    """The names (capitalised runs, not stop words) that ``_COMMON_SHARE`` of the chunks, and
-    at least two, hold."""
-    counts: Counter[str] = Counter()
-    for node in nodes:
-        counts.update(set(re.findall(_NAME, node.get_content())))
-    least = max(2, _COMMON_SHARE * len(nodes))
-    stop = _stop_words()
-    return frozenset(n for n, c in counts.items() if c >= least and _fold(n) not in stop)
-
-
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     """Cosine similarity of two vectors (0 when either is all zeros)."""
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -246,6 +231,21 @@ _TWO_NAMES = re.compile(
 )
 _EACH = re.compile(r"\b(both|each|zowel|beide|allebei|elk|elke|ieder)\b", re.IGNORECASE)
 _OPENING = re.compile(r"^(?:zowel|both|beide|which|what|how|welke|hoe|wat|wie|who)\s+", re.I)
+
+
+# A name that at least this share of the chunks hold says little about which one answers.
+_COMMON_SHARE = 0.2
+
+
+def _common_names(nodes: Sequence[BaseNode]) -> frozenset[str]:
+    """The names (capitalised runs, not stop words) that ``_COMMON_SHARE`` of the chunks, and
+    at least two, hold."""
+    counts: Counter[str] = Counter()
+    for node in nodes:
+        counts.update(set(re.findall(_NAME, node.get_content())))
+    least = max(2, _COMMON_SHARE * len(nodes))
+    stop = _stop_words()
+    return frozenset(n for n, c in counts.items() if c >= least and _fold(n) not in stop)
 
 
 # A part that opens as a question: "who is the scientific director ...", "wat is ...".
