@@ -1479,7 +1479,7 @@ def test_the_part_of_a_two_part_question_an_answer_left_out_is_asked_on_its_own(
 
     class FirstPartOnly(_StreamingLLM):
         def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            question = prompt.split("Question: ")[-1].splitlines()[0]
+            question = _question_in(prompt)
             asked.append(question)
             if question.lower().startswith("what share"):
                 said = "33% of the Dutch working population has a chronic condition, according to"
@@ -1515,7 +1515,7 @@ def test_a_share_quoted_for_one_part_of_a_question_gets_the_other_part_asked(
 
     class WrongShare(_StreamingLLM):
         def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            question = prompt.split("Question: ")[-1].splitlines()[0]
+            question = _question_in(prompt)
             asked.append(question)
             if question.lower().startswith("how big"):
                 n = _marker_of("135,000", prompt)
@@ -1887,6 +1887,11 @@ def test_english_prose_is_told_from_a_bare_name_or_dutch() -> None:
     assert not written_in_english("Utrecht staat ook bekend als het Healthy Heart of Holland [1].")
     assert not written_in_english("Health Valley Netherlands [1]")
     assert not written_in_english("2018 [1]")
+
+
+def _question_in(prompt: str) -> str:
+    """The question an answer prompt asks (its "Question: " line)."""
+    return prompt.split("Question: ")[-1].splitlines()[0]
 
 
 def _marker_of(words: str, prompt: str) -> str:
@@ -2336,7 +2341,7 @@ def test_an_answer_copying_the_question_list_is_asked_again_without_it(
 
     class Copying(_StreamingLLM):  # the 1.5B model's k003 answers, with and without the list
         def stream_complete(self, prompt: str, formatted: bool = False, **kw):  # type: ignore[no-untyped-def, override]
-            question = prompt.split("Question: ")[-1].split("\n")[0]
+            question = _question_in(prompt)
             questions.append(question)
             n = _marker_of("accessibility", prompt)
             if "staffing problems" in question:

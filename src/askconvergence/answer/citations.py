@@ -1184,7 +1184,8 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
     words the question already has.
     """
     person = bool(ASKS_WHO.search(question))
-    if not (person or _ASKS_WHICH_BODY.search(question) or _ASKS_VENUE.search(question)):
+    venue = not person and bool(_ASKS_VENUE.search(question))
+    if not (person or venue or _ASKS_WHICH_BODY.search(question)):
         return set()
     from askconvergence.retrieve import content_terms
 
@@ -1215,7 +1216,7 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
         return set()
     if not windows and person:
         windows = _windows(passages, question, reach=0, titled=True) or []
-    if not person and _ASKS_VENUE.search(question):
+    if venue:
         # Named in the event's sentence is not enough: "professor at Radboudumc, elaborated
         # in her keynote at Health Valley Event (2023 edition)" says nothing of its venue.
         windows = [window for window in windows if _VENUE_WORD.search(window)]
@@ -1775,6 +1776,22 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _passage_lines(passages: Sequence[Passage]) -> list[tuple[str, str]]:
+    """Every line of the passages, with the chunk it stands in."""
+    return [(line, p.chunk_id) for p in passages for line in _lines(p.text)]
+
+
+def _numbered_lines(lines: Iterable[tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    """The numbered item lines ("2. Integrative approach ...") by their number, each the
+    first of its number, with its item's text and where it stands."""
+    numbered: dict[int, tuple[str, str]] = {}
+    for line, where in lines:
+        item = _ITEM_LINE.match(line)
+        if item and item.group(1) is not None:
+            numbered.setdefault(int(item.group(1)), (item.group(2), where))
+    return numbered
+
+
 def _items_after(lines: list[str], lead: int, passages: Sequence[Passage]) -> list[tuple[str, str]]:
     """The items of the list that line ``lead`` introduces, each with the chunk holding it: the
     bullets right under it, or its numbered items however far apart (a description under each)
@@ -1793,12 +1810,7 @@ def _items_after(lines: list[str], lead: int, passages: Sequence[Passage]) -> li
     if first is None and not (after and re.fullmatch(r"\d{1,2}[.)]", after[0])):
         return []
     candidates = [(line, "") for line in after]
-    candidates += [(line, p.chunk_id) for p in passages for line in _lines(p.text)]
-    numbered: dict[int, tuple[str, str]] = {}
-    for line, where in candidates:
-        item = _ITEM_LINE.match(line)
-        if item and item.group(1) is not None:
-            numbered.setdefault(int(item.group(1)), (item.group(2), where))
+    numbered = _numbered_lines([*candidates, *_passage_lines(passages)])
     out: list[tuple[str, str]] = []
     while len(out) + 1 in numbered:
         out.append(numbered[len(out) + 1])
@@ -1869,12 +1881,7 @@ def rest_of_numbered(
         return answer
     texts = {int(m.group(1)): m.group(2) for m in own if m and m.group(1)}
     marker = {p.chunk_id: p.n for p in given}
-    listed: dict[int, tuple[str, str]] = {}
-    for passage in passages:
-        for line in _lines(passage.text):
-            item = _ITEM_LINE.match(line)
-            if item and item.group(1):
-                listed.setdefault(int(item.group(1)), (item.group(2), passage.chunk_id))
+    listed = _numbered_lines(_passage_lines(passages))
     k = len(numbers)
     if k + 1 not in listed or not all(
         i in listed

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from askconvergence.answer.citations import _ASKS_QUANTITY, ASKS_WHEN, ASKS_WHO
 from askconvergence.answer.language import detect_language
 from askconvergence.answer.prompts import SYSTEM_PROMPT
 
@@ -192,18 +193,20 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
     return rewritten
 
 
-# What a question asks for by its question word: a person, a time, a place, an amount.
-_ASKED_BY = (
-    ("who", re.compile(r"\b(who|whom|whose|wie|wiens)\b", re.I)),
-    ("when", re.compile(r"\b(when|wanneer)\b", re.I)),
-    ("where", re.compile(r"\b(where|waar)\b", re.I)),
-    ("amount", re.compile(r"\b(how\s+(many|much)|hoeveel)\b", re.I)),
-)
+# "Where": asked of places, as ASKS_WHO is of people and ASKS_WHEN of times.
+_ASKS_WHERE = re.compile(r"\b(where|waar)\b", re.IGNORECASE)
 
 
 def _asked_word(question: str) -> set[str]:
-    """The kinds a question asks for by its question words (see ``_ASKED_BY``)."""
-    return {kind for kind, pattern in _ASKED_BY if pattern.search(question)}
+    """The kinds a question asks for by its question words: a person, a time, a place, an
+    amount."""
+    kinds = (
+        ("who", ASKS_WHO),
+        ("when", ASKS_WHEN),
+        ("where", _ASKS_WHERE),
+        ("amount", _ASKS_QUANTITY),
+    )
+    return {kind for kind, pattern in kinds if pattern.search(question)}
 
 
 def _in_language(question: str, rewritten: str, history: Sequence[Turn]) -> str:
