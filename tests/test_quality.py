@@ -931,6 +931,14 @@ def test_a_number_from_a_sentence_about_something_else_is_no_answer() -> None:
     assert misplaced_numbers("It has six partners [3].", [hub, dated], partners) == {"6"}
     when = "When was the conference with the Health Hub partners?"
     assert misplaced_numbers("On November 6, 2020 [5].", [hub, dated], when) == set()
+    # A number that is part of a name counts nothing (ag030: "COVID-19 research").
+    chips = _p(
+        6,
+        "Micronit focuses on microfluidic chips. These are used in hospitals, including for "
+        "cancer research and COVID-19 research.",
+    )
+    used = "Waar worden de microfluïdische chips van Micronit voor gebruikt?"
+    assert misplaced_numbers("Voor kanker- en COVID-19-onderzoek [6].", [chips, hub], used) == set()
     # The second try reads the passages without the sentences stating the misplaced number.
     kept = without_sentences(passages, {"100000"})
     assert [p.n for p in kept] == [1, 2]
@@ -1733,6 +1741,43 @@ def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
     assert not misses_role_holder(
         "Het is de TechMed Centre [1].", [replace(story[0], text=two)], who
     )
+    # ag029: a heading that shares two words with the question ("East Netherlands has it
+    # all" for "... about medtech in east netherlands?") is a name, not a role's label line.
+    headed = [replace(story[0], text="East Netherlands has it all\n\n" + text)]
+    listed = (
+        "who is the press contact listed under the UT article about medtech in east netherlands?"  # noqa: E501
+    )
+    assert line in quote_role(listed, headed, "en")
+
+
+def test_where_something_is_based_is_the_place_a_passage_says() -> None:
+    """ad020, t033, y025: "Waar is dat bedrijf gevestigd?" after the artificial pancreas was
+    answered "Enschede" or "East Netherlands"; the passage says "the Twente-based Inreda®
+    Diabetic", and that sentence is quoted instead."""
+    from askconvergence.answer.citations import misses_base
+    from askconvergence.answer.extractive import quote_based
+
+    text = (
+        "The artificial pancreas, developed by the Twente-based Inreda® Diabetic, is a good "
+        "example of a solution. In addition, Micronit is an icon in East Netherlands. The "
+        "Enschede-based company focuses on microchips. Demcon, Medspray and Micronit are all "
+        "based at the Kennispark Twente innovation campus."
+    )
+    story = [_p(1, text)]
+    company = "Waar is dat bedrijf gevestigd? (bedrijf kunstmatige alvleesklier ontwikkeld)"
+    assert misses_base("Het bedrijf is gevestigd in Enschede [1].", story, company) == "Twente"
+    assert misses_base("Inreda komt uit Twente [1].", story, company) == ""
+    quoted = quote_based(company, "Het bedrijf is gevestigd in Enschede [1].", story, "nl")
+    assert quoted.startswith("De documenten zeggen: “The artificial pancreas") and "[1]" in quoted
+    # "The Enschede-based company" is Micronit, which the sentence before names.
+    micronit = "Where is Micronit based?"
+    assert misses_base("Micronit is in East Netherlands [1].", story, micronit) == "Enschede"
+    assert misses_base("Micronit is based in Enschede [1].", story, micronit) == ""
+    # Where a passage says it is based at another place, that answers too.
+    assert misses_base("At the Kennispark Twente campus [1].", story, micronit) == ""
+    # Not a "where" question, or nothing the passages say is based somewhere.
+    assert misses_base("Microchips [1].", story, "What does Micronit make?") == ""
+    assert misses_base("In Nijmegen [1].", story, "Where is Demcon based?") == ""
 
 
 def test_a_country_is_no_answer_to_which_city() -> None:

@@ -81,6 +81,8 @@ _GLOSSARY = {
     "verantwoord": "responsible", "verantwoorde": "responsible", "principe": "principle",
     "principes": "principles", "convergentie": "convergence", "zorgstelsel": "healthcare system",
     "ontwerpen": "design", "leven": "life", "levenslang": "lifelong life-long",
+    "ontwikkeld": "developed", "ontwikkelde": "developed", "kunstmatige": "artificial",
+    "alvleesklier": "pancreas", "vandaan": "from based",
 }  # fmt: skip
 
 

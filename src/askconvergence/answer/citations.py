@@ -52,6 +52,8 @@ __all__ = [
     "misses_share",
     "misses_time",
     "names_no_city",
+    "misses_base",
+    "based_places",
     "names_nobody",
     "new_names",
     "numbered_item",
@@ -299,8 +301,13 @@ _COUNT_WORDS = {form: n for n, forms in _NUMBER_WORDS.items() if n != "1" for fo
 _LIST_NUMBER = re.compile(r"(?m)^\s*\d+[.)]\s")
 
 
+# A number that is part of a name ("COVID-19", "Horizon-2020") counts nothing.
+_NAMED_NUMBER = re.compile(r"\b[A-Za-z]+-\d+\b")
+
+
 def _numbers(text: str) -> set[str]:
-    return set(_NUMBER.findall(_fold_digits(_MARKER.sub("", _LIST_NUMBER.sub("", text)))))
+    text = _NAMED_NUMBER.sub("", _MARKER.sub("", _LIST_NUMBER.sub("", text)))
+    return set(_NUMBER.findall(_fold_digits(text)))
 
 
 # Fractions a passage may write in words: the percentages and forms an answer may give for
@@ -706,6 +713,67 @@ def names_nobody(answer: str, question: str) -> bool:
         set(content_terms(_fold(name))) - _COMMON_NAMES - asked
         for name in new_names(text, question)
     )
+
+
+# "Where is the company that developed the artificial pancreas based?", "Waar komt dat bedrijf
+# vandaan?", "Uit welke regio komt het?": a question for where something is.
+_ASKS_WHERE = re.compile(
+    r"\b(?:where|waar|(?:which|what|welke?)\s+(?:city|town|region|area|province|place|stad|"
+    r"regio|plaats|provincie|streek))\b",
+    re.IGNORECASE,
+)
+# "the Twente-based Inreda® Diabetic", "The Enschede-based company": the place, and what is
+# based there.
+_BASED_AT = re.compile(
+    r"\bbased\s+(?:at|in|on)\s+(?:the\s+)?([A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*)"
+)
+_BASED = re.compile(r"\b([A-ZÀ-Ý][\w'’]*)-based\s+((?:[A-ZÀ-Ý][\w®™&'’-]*\s*)+|[a-z]+)")
+
+
+def based_places(passages: Sequence[Passage], named: str) -> list[tuple[Passage, str, str]]:
+    """The passage sentences that say where something ``named`` (a question, or an answer)
+    names or describes is based, with their passage and the place: "the Twente-based Inreda®
+    Diabetic" for Inreda, or for "the company that developed the artificial pancreas" (two
+    words of the sentence or more, Dutch ones through the glossary). "The Enschede-based
+    company" is the one the sentence before names ("Micronit is an icon in East
+    Netherlands")."""
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms, glossed, lexical_tokens
+
+    words = set(content_terms(_fold(named))) - _COMMON_NAMES
+    stems = set(lexical_tokens(f"{named} {glossed(named)}"))
+    found = []
+    for passage in passages:
+        sentences = split_sentences(passage.text)
+        for i, sentence in enumerate(sentences):
+            for m in _BASED.finditer(sentence):
+                what = m.group(2)
+                if what.islower() and i:  # "company": the one the sentence before names
+                    what = " ".join(new_names(sentences[i - 1], ""))
+                rest = sentence[: m.start()] + sentence[m.end() :]
+                if words & set(content_terms(_fold(what))) or (
+                    len(stems & set(lexical_tokens(rest))) >= 2
+                ):
+                    found.append((passage, sentence, m.group(1)))
+    return found
+
+
+def misses_base(answer: str, passages: Sequence[Passage], question: str) -> str:
+    """For a "where" question, the place a passage says what the question or the answer
+    names is based in ("the Twente-based Inreda® Diabetic") when the answer leaves it out
+    ("Inreda Diabetic komt uit East Netherlands"); "" otherwise, or when the passages give
+    more than one place."""
+    if not _ASKS_WHERE.search(question):
+        return ""
+    found = based_places(passages, question) or based_places(passages, answer)
+    places = {place for _, _, place in found}
+    if len(places) != 1:
+        return ""
+    # "based at the Kennispark Twente innovation campus" says where too: Micronit is both.
+    named = {_fold(m.group(1)) for p in passages for m in _BASED_AT.finditer(p.text)}
+    place = places.pop()
+    answered = _fold(answer)
+    return "" if any(n in answered for n in {_fold(place), *named}) else place
 
 
 def names_no_city(answer: str, question: str) -> bool:
@@ -1458,9 +1526,21 @@ def role_lines(
             elif len(label.split()) > ROLE_WORDS or label.endswith("?"):
                 continue  # a label line; "Ideas for health tech co-operation ...?" is none
             else:
-                folded = _WORD.findall(_fold(label))
-                if roles & {_role_key(a, b) for a, b in zip(folded, folded[1:], strict=False)}:
+                if roles & _label_roles(label):
                     yield passage, i, sentences, label
+
+
+def _label_roles(label: str) -> set[tuple[str, str]]:
+    """The two-word roles of a label line by stem (see :func:`_role_key`), less the names in
+    it: "East Netherlands has it all" is a heading, not the east netherlands a question asks
+    about in lower case; "Press relations" and "Policy Officer" are roles."""
+    words = _WORD.findall(label)
+    roles = set()
+    for a, b in zip(words, words[1:], strict=False):
+        key = _role_key(_fold(a), _fold(b))
+        if key[1] == "*" or not (a[0].isupper() and b[0].isupper()):
+            roles.add(key)
+    return roles
 
 
 def _role_windows(passages: Sequence[Passage], question: str) -> list[str]:

@@ -31,6 +31,7 @@ from askconvergence.answer.citations import (
     miscounted,
     misplaced_numbers,
     misses_address,
+    misses_base,
     misses_day,
     misses_quantity,
     misses_share,
@@ -59,6 +60,7 @@ from askconvergence.answer.extractive import (
     extract_answer,
     misses_role_holder,
     quote_answer,
+    quote_based,
     quote_dated,
     quote_following,
     quote_item,
@@ -459,6 +461,13 @@ class Engine:
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection, reply_in = quoted, "", language
+        elif objection and misses_base(raw, passages, query):
+            # "Inreda Diabetic komt uit East Netherlands": the passage says where it is based
+            # ("the Twente-based Inreda® Diabetic"), in a sentence the small model reads past.
+            quoted = quote_based(query, raw, passages, language)
+            if quoted and self._passes(quoted, passages, query, language, passages):
+                log.info("%s; quoting where it is based: %r", objection, quoted)
+                raw, objection, given, reply_in = quoted, "", passages, language
         unanswered = (
             self._unanswered_part(raw, given, query, reply_in, passages) if objection else None
         )
@@ -643,6 +652,9 @@ class Engine:
             return missing, set()
         if names_no_city(raw, question):
             return "the question asks for a city and the answer names none", set()
+        place = misses_base(raw, context, question)
+        if place:
+            return f"the answer leaves out that it is based in {place}", set()
         if names_nobody(raw, question):
             return "the question asks who and the answer names no one new", set()
         odds_gate = self.settings.retrieval.decline_odds

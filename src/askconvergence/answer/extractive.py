@@ -12,6 +12,7 @@ from askconvergence.answer.citations import (
     ROLE_WORDS,
     YEAR,
     announces,
+    based_places,
     cited_numbers,
     dangles,
     echoes_question,
@@ -238,6 +239,17 @@ def quote_share(question: str, passages: Sequence[Passage], language: str) -> st
     :func:`~askconvergence.answer.citations.stated_share`), quoted; ``""`` when there is none."""
     found = stated_share(question, passages, counts=True)
     return _QUOTES.get(language, _QUOTES["en"]).format(found[1], found[0]) if found else ""
+
+
+def quote_based(question: str, answer: str, passages: Sequence[Passage], language: str) -> str:
+    """The one passage sentence saying where what the question or its answer names is based
+    (see :func:`~askconvergence.answer.citations.based_places`), quoted; ``""`` when none or
+    several places are."""
+    found = based_places(passages, question) or based_places(passages, answer)
+    if len({place for _, _, place in found}) != 1:
+        return ""
+    passage, sentence, _ = found[0]
+    return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
 
 
 def quote_dated(question: str, best: tuple[Passage, str] | None, language: str) -> str:
