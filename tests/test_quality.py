@@ -1780,6 +1780,33 @@ def test_where_something_is_based_is_the_place_a_passage_says() -> None:
     assert misses_base("In Nijmegen [1].", story, "Where is Demcon based?") == ""
 
 
+def test_the_rest_of_a_quoted_advice_is_added() -> None:
+    """y024, ag033: asked what Rovers advised, the small model gave the quotation's first
+    sentence only; its next one ("Involve critics, but especially the patient himself") is
+    added, quoted and cited."""
+    from askconvergence.answer.citations import rest_of_quotation
+
+    text = (
+        "But a change must take place,” Rovers stressed. “Dare to engage in discussions at an "
+        "early stage of product development. Involve critics, but especially the patient "
+        "himself: is your solution valuable to him or her?”\n\nThe fact that MedTech is booming."
+    )
+    story = [Passage(2, "d", "Medical technology", text, 0.9, chunk_id="c")]
+    advise = "what did rovers advise people developing medical products?"
+    first = "She advised them to dare to engage in discussions at an early stage [2]."
+    assert rest_of_quotation(first, story, story, advise) == (
+        f"{first} “Involve critics, but especially the patient himself: is your solution "
+        "valuable to him or her?” [2]"
+    )
+    # The answer gives the rest already, the question asks no advice, or the sentence is no
+    # quotation's: as it is.
+    both = "Dare to engage in discussions early, and involve critics and the patient himself [2]."
+    assert rest_of_quotation(both, story, story, advise) == both
+    assert rest_of_quotation(first, story, story, "What did Rovers say about MedTech?") == first
+    plain = [replace(story[0], text=text.replace("“", "").replace("”", ""))]
+    assert rest_of_quotation(first, plain, plain, advise) == first
+
+
 def test_a_country_is_no_answer_to_which_city() -> None:
     from askconvergence.answer.citations import names_no_city
 

@@ -62,6 +62,7 @@ __all__ = [
     "qualified_as_written",
     "resolve_citations",
     "rest_of_numbered",
+    "rest_of_quotation",
     "restated_items",
     "role_lines",
     "share_as_count",
@@ -1977,6 +1978,50 @@ def rest_of_numbered(
             return answer
         added.append(f"{k}. {text} [{marker[chunk]}]")
     return f"{answer.rstrip()}\n" + "\n".join(added)
+
+
+# "What did Rovers advise ...?", "Wat raadt ze aan?": a question for what someone urged.
+_ASKS_ADVICE = re.compile(
+    r"\b(?:advi[cs]\w*|urg\w*|recommend\w*|tips?|suggest\w*|raad\w*|aanra\w*|aanbevel\w*|"
+    r"adviseer\w*|advies\w*|oproep\w*|roept)\b",
+    re.IGNORECASE,
+)
+
+
+def rest_of_quotation(
+    answer: str, given: Sequence[Passage], passages: Sequence[Passage], question: str
+) -> str:
+    """The answer with the rest of the quotation it gave the first sentence of: asked what
+    Rovers advised, the small model gave "Dare to engage in discussions at an early stage of
+    product development" and left out the quotation's next sentence, "Involve critics, but
+    especially the patient himself" (y024, ag033). When the question asks for advice and the
+    answer's last sentence is a passage sentence (by its words) inside a quotation that goes
+    on, the rest of the quotation (to its closing mark or the paragraph's end) is added,
+    quoted and cited, unless the answer already gives it."""
+    from askconvergence.answer.excerpts import split_sentences
+
+    claims = split_answer(_MARKER.sub("", answer))
+    if not claims or not _ASKS_ADVICE.search(question):
+        return answer
+    marker = {p.chunk_id: p.n for p in given}
+    last = claims[-1]
+    for passage in passages:
+        if passage.chunk_id not in marker:
+            continue
+        for paragraph in passage.text.split("\n\n"):
+            for sentence in split_sentences(paragraph):
+                if support(last, sentence) < 0.6:
+                    continue
+                at = paragraph.find(sentence)
+                opened = paragraph.rfind("“", 0, at + 1)
+                if at < 0 or opened < 0 or "”" in paragraph[opened:at]:
+                    continue  # not inside a quotation
+                rest = paragraph[at + len(sentence) :].split("”")[0].strip().rstrip(":;,")
+                if not rest or support(rest, answer) >= 0.5:
+                    return answer
+                end = "" if rest.endswith((".", "!", "?")) else "."
+                return f"{answer.rstrip()} “{rest}{end}” [{marker[passage.chunk_id]}]"
+    return answer
 
 
 # A list run on after a colon: "built on six pillars: health and wellbeing daily practice,

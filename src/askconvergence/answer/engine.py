@@ -42,6 +42,7 @@ from askconvergence.answer.citations import (
     of_another_kind,
     qualified_as_written,
     rest_of_numbered,
+    rest_of_quotation,
     restated_items,
     share_as_count,
     split_answer,
@@ -555,6 +556,10 @@ class Engine:
         if listed != raw:
             log.info("The answer announced a list or cut it short; adding items: %r", listed)
             raw = listed
+        quoted = rest_of_quotation(raw, given, passages, query)
+        if quoted != raw:
+            log.info("The answer gave part of a quotation; adding the rest: %r", quoted)
+            raw = quoted
         text, cited, _, _ = self._grounding(raw, given, language, query)
         text = fractions_as_written(text, cited, language)
         text = qualified_as_written(text, given, language)  # the model may cite another
