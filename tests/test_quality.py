@@ -1780,6 +1780,27 @@ def test_where_something_is_based_is_the_place_a_passage_says() -> None:
     assert misses_base("In Nijmegen [1].", story, "Where is Demcon based?") == ""
 
 
+def test_a_day_of_the_month_is_no_count() -> None:
+    """z037: "Hoeveel mensen namen deel aan de online Inspiration-conferentie?" was answered
+    "6 mensen" from "on 6 November 2020"; the documents do not say, so it must be declined."""
+    from askconvergence.answer.citations import days_as_counts
+
+    story = [
+        _p(
+            1,
+            "Health Hub Utrecht invited their Finnish counterparts to an online Inspiration "
+            "conference with all Health Hub Partners on 6 November 2020. The network "
+            "organization currently consists of over 30 partners.",
+        )
+    ]
+    people = "Hoeveel mensen namen deel aan de online Inspiration-conferentie in 2020?"
+    assert days_as_counts("Er namen 6 mensen deel [1].", story, people) == {"6"}
+    # A number stated as a count, a date given as a date, or no count asked: nothing.
+    assert days_as_counts("Over 30 partners [1].", story, "How many partners?") == set()
+    assert days_as_counts("Op 6 november 2020 [1].", story, people) == set()
+    assert days_as_counts("6 partners [1].", story, "Which partners came?") == set()
+
+
 def test_the_rest_of_a_quoted_advice_is_added() -> None:
     """y024, ag033: asked what Rovers advised, the small model gave the quotation's first
     sentence only; its next one ("Involve critics, but especially the patient himself") is

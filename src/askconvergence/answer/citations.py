@@ -35,6 +35,7 @@ __all__ = [
     "counting",
     "dangles",
     "dangling",
+    "days_as_counts",
     "echoes_question",
     "fractions_as_written",
     "from_titles",
@@ -1130,6 +1131,24 @@ def misplaced_numbers(
             ):
                 misplaced.add(number)
     return misplaced
+
+
+def days_as_counts(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
+    """Numbers an answer to "how many ...?" gives that the passages state only as a day of
+    the month: "Hoeveel mensen namen deel aan de online Inspiration-conferentie?" was answered
+    "6 mensen" from "on 6 November 2020" (z037), which counts no one."""
+    from askconvergence.answer.excerpts import split_sentences
+
+    if not _ASKS_QUANTITY.search(question):
+        return set()
+    sentences = [s for p in passages for s in split_sentences(p.text)]
+    numbers = _numbers(_without_days(answer)) - _numbers(question)
+    return {
+        n
+        for n in numbers
+        if any(n in _passage_numbers(s) for s in sentences)
+        and not any(n in _passage_numbers(_without_days(s)) for s in sentences)
+    }
 
 
 def miscounted(answer: str, passages: Sequence[Passage], question: str) -> set[str]:

@@ -19,6 +19,7 @@ from askconvergence.answer.citations import (
     complete_list,
     dangles,
     dangling,
+    days_as_counts,
     echoes_question,
     fractions_as_written,
     from_titles,
@@ -632,6 +633,9 @@ class Engine:
                 f"numbers {sorted(misplaced)} come from sentences about something else",
                 misplaced,
             )
+        days = days_as_counts(raw, context, question)
+        if days:
+            return f"numbers {sorted(days)} are days of a month, not counts", set()
         if share_as_count(raw, context, question):
             return "the answer gives a share's digits as a count", set()
         miscount = miscounted(raw, context, question)
