@@ -1799,6 +1799,11 @@ def test_a_day_of_the_month_is_no_count() -> None:
     assert days_as_counts("Over 30 partners [1].", story, "How many partners?") == set()
     assert days_as_counts("Op 6 november 2020 [1].", story, people) == set()
     assert days_as_counts("6 partners [1].", story, "Which partners came?") == set()
+    # Stated as a count elsewhere ("six pillars"), the day's sentence is still the one the
+    # question points to.
+    pillars = [*story, _p(2, "The Health Hub Utrecht network is built on six pillars.")]
+    assert days_as_counts("Er namen 6 mensen deel [1].", pillars, people) == {"6"}
+    assert days_as_counts("Six [2].", pillars, "How many pillars is the network built on?") == set()
 
 
 def test_the_rest_of_a_quoted_advice_is_added() -> None:
@@ -1815,17 +1820,17 @@ def test_the_rest_of_a_quoted_advice_is_added() -> None:
     story = [Passage(2, "d", "Medical technology", text, 0.9, chunk_id="c")]
     advise = "what did rovers advise people developing medical products?"
     first = "She advised them to dare to engage in discussions at an early stage [2]."
-    assert rest_of_quotation(first, story, story, advise) == (
+    assert rest_of_quotation(first, story, advise) == (
         f"{first} “Involve critics, but especially the patient himself: is your solution "
         "valuable to him or her?” [2]"
     )
     # The answer gives the rest already, the question asks no advice, or the sentence is no
     # quotation's: as it is.
     both = "Dare to engage in discussions early, and involve critics and the patient himself [2]."
-    assert rest_of_quotation(both, story, story, advise) == both
-    assert rest_of_quotation(first, story, story, "What did Rovers say about MedTech?") == first
+    assert rest_of_quotation(both, story, advise) == both
+    assert rest_of_quotation(first, story, "What did Rovers say about MedTech?") == first
     plain = [replace(story[0], text=text.replace("“", "").replace("”", ""))]
-    assert rest_of_quotation(first, plain, plain, advise) == first
+    assert rest_of_quotation(first, plain, advise) == first
 
 
 def test_a_country_is_no_answer_to_which_city() -> None:

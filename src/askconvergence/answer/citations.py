@@ -1134,21 +1134,30 @@ def misplaced_numbers(
 
 
 def days_as_counts(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
-    """Numbers an answer to "how many ...?" gives that the passages state only as a day of
-    the month: "Hoeveel mensen namen deel aan de online Inspiration-conferentie?" was answered
-    "6 mensen" from "on 6 November 2020" (z037), which counts no one."""
+    """Numbers an answer to "how many ...?" took from a day of the month: "Hoeveel mensen
+    namen deel aan de online Inspiration-conferentie?" was answered "6 mensen" from "on 6
+    November 2020" (z037), which counts no one. A number counts as a day when a sentence
+    giving it as a day shares more of the question's words (by stem or first five letters)
+    than every sentence stating it as a count ("six pillars")."""
     from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms
 
     if not _ASKS_QUANTITY.search(question):
         return set()
+    asked = content_terms(_fold(question))
     sentences = [s for p in passages for s in split_sentences(p.text)]
-    numbers = _numbers(_without_days(answer)) - _numbers(question)
-    return {
-        n
-        for n in numbers
-        if any(n in _passage_numbers(s) for s in sentences)
-        and not any(n in _passage_numbers(_without_days(s)) for s in sentences)
-    }
+
+    def shared(sentence: str) -> int:
+        keys = _passage_keys(sentence)
+        return sum(_found(w, *keys) for w in asked)
+
+    days = set()
+    for n in _numbers(_without_days(answer)) - _numbers(question):
+        counts = [s for s in sentences if n in _passage_numbers(_without_days(s))]
+        dated = [s for s in sentences if n in _passage_numbers(s) and s not in counts]
+        if dated and max(map(shared, dated)) > max(map(shared, counts), default=-1):
+            days.add(n)
+    return days
 
 
 def miscounted(answer: str, passages: Sequence[Passage], question: str) -> set[str]:
@@ -2007,26 +2016,22 @@ _ASKS_ADVICE = re.compile(
 )
 
 
-def rest_of_quotation(
-    answer: str, given: Sequence[Passage], passages: Sequence[Passage], question: str
-) -> str:
+def rest_of_quotation(answer: str, passages: Sequence[Passage], question: str) -> str:
     """The answer with the rest of the quotation it gave the first sentence of: asked what
     Rovers advised, the small model gave "Dare to engage in discussions at an early stage of
     product development" and left out the quotation's next sentence, "Involve critics, but
     especially the patient himself" (y024, ag033). When the question asks for advice and the
     answer's last sentence is a passage sentence (by its words) inside a quotation that goes
     on, the rest of the quotation (to its closing mark or the paragraph's end) is added,
-    quoted and cited, unless the answer already gives it."""
+    quoted and cited, unless the answer already gives it. ``passages`` are whole passages
+    numbered as the answer's markers."""
     from askconvergence.answer.excerpts import split_sentences
 
     claims = split_answer(_MARKER.sub("", answer))
     if not claims or not _ASKS_ADVICE.search(question):
         return answer
-    marker = {p.chunk_id: p.n for p in given}
     last = claims[-1]
     for passage in passages:
-        if passage.chunk_id not in marker:
-            continue
         for paragraph in passage.text.split("\n\n"):
             for sentence in split_sentences(paragraph):
                 if support(last, sentence) < 0.6:
@@ -2039,7 +2044,7 @@ def rest_of_quotation(
                 if not rest or support(rest, answer) >= 0.5:
                     return answer
                 end = "" if rest.endswith((".", "!", "?")) else "."
-                return f"{answer.rstrip()} “{rest}{end}” [{marker[passage.chunk_id]}]"
+                return f"{answer.rstrip()} “{rest}{end}” [{passage.n}]"
     return answer
 
 

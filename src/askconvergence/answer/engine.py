@@ -557,10 +557,6 @@ class Engine:
         if listed != raw:
             log.info("The answer announced a list or cut it short; adding items: %r", listed)
             raw = listed
-        quoted = rest_of_quotation(raw, given, passages, query)
-        if quoted != raw:
-            log.info("The answer gave part of a quotation; adding the rest: %r", quoted)
-            raw = quoted
         text, cited, _, _ = self._grounding(raw, given, language, query)
         text = fractions_as_written(text, cited, language)
         text = qualified_as_written(text, given, language)  # the model may cite another
@@ -571,6 +567,10 @@ class Engine:
         # The sources shown are the whole passages, so the reader sees each excerpt in context.
         whole = {p.chunk_id: p for p in passages}
         cited = [replace(whole[c.chunk_id], n=c.n) if c.chunk_id in whole else c for c in cited]
+        quoted = rest_of_quotation(text, cited, query)
+        if quoted != text:
+            log.info("The answer gave part of a quotation; adding the rest: %r", quoted)
+            text = quoted
         timings["total_s"] = time.perf_counter() - start
         yield Event(
             "done",
