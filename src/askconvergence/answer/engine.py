@@ -635,7 +635,7 @@ class Engine:
             )
         days = days_as_counts(raw, context, question)
         if days:
-            return f"numbers {sorted(days)} are days of a month, not counts", set()
+            return f"numbers {sorted(days)} are days of a month, not counts", days
         if share_as_count(raw, context, question):
             return "the answer gives a share's digits as a count", set()
         miscount = miscounted(raw, context, question)
