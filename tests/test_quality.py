@@ -1833,6 +1833,24 @@ def test_the_rest_of_a_quoted_advice_is_added() -> None:
     assert rest_of_quotation(first, plain, advise) == first
 
 
+def test_the_sentence_naming_the_role_holder_is_quoted() -> None:
+    """aa022: "Who is the director of the Health Valley Netherlands ecosystem?" was declined
+    over "Chris Doomernik, director of Health Valley, explains ..."; that sentence answers."""
+    from askconvergence.answer.extractive import quote_role_holder
+
+    said = "Chris Doomernik, director of Health Valley, explains why this region can do it."
+    story = [_p(3, "Health Valley Netherlands accelerates innovations. " + said)]
+    director = "Who is the director of the Health Valley Netherlands ecosystem?"
+    assert quote_role_holder(director, story, "en") == f"The documents say: “{said}” [3]"
+    assert quote_role_holder("Wie is de directeur van Health Valley?", story, "nl").endswith(
+        f"“{said}” [3]"
+    )
+    # Another place, another role, or no role asked: nothing to quote.
+    assert quote_role_holder("Who is the director of MedTech Twente?", story, "en") == ""
+    assert quote_role_holder("Who is the chair of Health Valley?", story, "en") == ""
+    assert quote_role_holder("What does Health Valley do?", story, "en") == ""
+
+
 def test_a_country_is_no_answer_to_which_city() -> None:
     from askconvergence.answer.citations import names_no_city
 

@@ -65,6 +65,7 @@ __all__ = [
     "rest_of_numbered",
     "rest_of_quotation",
     "restated_items",
+    "role_holders",
     "role_lines",
     "share_as_count",
     "split_answer",
@@ -1330,6 +1331,40 @@ _ASKS_ROLE = re.compile(
     r"((?:[\w-]+\s+){0,2}?[a-z][\w-]*)\s+(?:of|for|at|in|from|van|bij|voor|binnen)\b",
     re.IGNORECASE,
 )
+
+
+# "Chris Doomernik, director of Health Valley, explains ...": a person (two capitalised
+# words or more), the role and where it is held.
+_APPOSITION = re.compile(
+    r"([A-ZÀ-Ý][\w'’.-]*(?:\s+(?:van|der|den|de|ter)?\s*[A-ZÀ-Ý][\w'’-]*)+),\s+(?:the\s+)?"
+    r"((?:[\w-]+\s+){0,2}?[a-z][\w-]*)\s+(?:of|at)\s+(?:the\s+)?([A-ZÀ-Ý][\w&'’-]*"
+    r"(?:\s+[A-ZÀ-Ý&][\w&'’-]*)*)"
+)
+
+
+def role_holders(passages: Sequence[Passage], question: str) -> list[tuple[Passage, str]]:
+    """For "who is the <role> of X?", the passage sentences that name someone as that role of
+    a place every word of which the question says ("Chris Doomernik, director of Health
+    Valley, explains ..." for "Who is the director of the Health Valley Netherlands
+    ecosystem?"), with their passages. The small model declined that question over it."""
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms
+
+    asked = _ASKS_ROLE.search(question)
+    if not asked:
+        return []
+    role = _fold(asked.group(1).split()[-1])
+    words = set(content_terms(_fold(question)))
+    found = []
+    for passage in passages:
+        for sentence in split_sentences(passage.text):
+            for m in _APPOSITION.finditer(sentence):
+                place = set(content_terms(_fold(m.group(3))))
+                held = _fold(m.group(2).split()[-1])  # "directeur" is "director" too
+                same = _stem(held) == _stem(role) or held[:5] == role[:5] and len(role) >= 5
+                if same and place and place <= words:
+                    found.append((passage, sentence))
+    return found
 
 
 def unheld_role(passages: Sequence[Passage], question: str) -> str:

@@ -68,6 +68,7 @@ from askconvergence.answer.extractive import (
     quote_item,
     quote_reply,
     quote_role,
+    quote_role_holder,
     quote_share,
 )
 from askconvergence.answer.followup import Turn, standalone_question
@@ -785,9 +786,14 @@ class Engine:
         is the user's ("Ideas for health tech co-operation between Finland and the
         Netherlands?" / "- Connect with ..., Miina Ojanperä,"), or the contact line of the role
         the question asks about ("persvoorlichter" / "Press relations (available Mon, Tue,
-        Thu)"), or for a "when" question the sentence giving a date (see :func:`quote_dated`),
-        quoted, when it passes every check; "" when there is none."""
-        replied = quote_reply(query, passages, language) or quote_role(query, passages, language)
+        Thu)"), or the sentence naming someone as the role asked about ("Chris Doomernik,
+        director of Health Valley, ..."), or for a "when" question the sentence giving a date
+        (see :func:`quote_dated`), quoted, when it passes every check; "" when there is none."""
+        replied = (
+            quote_reply(query, passages, language)
+            or quote_role(query, passages, language)
+            or quote_role_holder(query, passages, language)
+        )
         if not replied and self.excerpts is not None and ASKS_WHEN.search(query):
             best = self.excerpts.best_sentence(query, passages, embedding)
             replied = quote_dated(query, best, language)

@@ -18,6 +18,7 @@ from askconvergence.answer.citations import (
     echoes_question,
     names_nobody,
     new_names,
+    role_holders,
     role_lines,
     stated_share,
     support,
@@ -196,6 +197,18 @@ def quote_role(question: str, passages: Sequence[Passage], language: str) -> str
         return ""
     n, quote = min(found)
     return _QUOTES.get(language, _QUOTES["en"]).format(quote, n)
+
+
+def quote_role_holder(question: str, passages: Sequence[Passage], language: str) -> str:
+    """The one passage sentence naming someone as the role a question asks about, where the
+    question says ("Chris Doomernik, director of Health Valley, explains ..."; see
+    :func:`~askconvergence.answer.citations.role_holders`), quoted; ``""`` when there is none
+    or more than one."""
+    found = role_holders(passages, question)
+    if len({sentence for _, sentence in found}) != 1:
+        return ""
+    passage, sentence = found[0]
+    return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
 
 
 def misses_role_holder(answer: str, passages: Sequence[Passage], question: str) -> bool:
