@@ -1767,7 +1767,7 @@ def test_where_something_is_based_is_the_place_a_passage_says() -> None:
     company = "Waar is dat bedrijf gevestigd? (bedrijf kunstmatige alvleesklier ontwikkeld)"
     assert misses_base("Het bedrijf is gevestigd in Enschede [1].", story, company) == "Twente"
     assert misses_base("Inreda komt uit Twente [1].", story, company) == ""
-    quoted = quote_based(company, "Het bedrijf is gevestigd in Enschede [1].", story, "nl")
+    quoted = quote_based(company, story, "nl")
     assert quoted.startswith("De documenten zeggen: “The artificial pancreas") and "[1]" in quoted
     # "The Enschede-based company" is Micronit, which the sentence before names.
     micronit = "Where is Micronit based?"

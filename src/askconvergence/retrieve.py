@@ -54,8 +54,9 @@ _QUESTION_WORDS = {
 # uses for them, by those English words. The embedder bridges the two languages for most
 # questions; the keyword index, which finds rare words such as "Press relations (available
 # Mon, Tue, Thu)", needs the words themselves: "Op welke dagen is de persvoorlichter
-# bereikbaar?" found that line only through these. A glossary of how questions ask, not of
-# what the documents answer.
+# bereikbaar?" found that line only through these. A glossary of how questions ask, and of
+# common health words whose Dutch shares nothing with the English ("alvleesklier" is
+# "pancreas"), not of what the documents answer.
 _GLOSSARY = {
     "persvoorlichter": "press relations", "persvoorlichting": "press relations",
     "perscontact": "press contact relations", "woordvoerder": "spokesperson press",

@@ -464,13 +464,6 @@ class Engine:
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
                 raw, objection, reply_in = quoted, "", language
-        elif objection and misses_base(raw, passages, query):
-            # "Inreda Diabetic komt uit East Netherlands": the passage says where it is based
-            # ("the Twente-based Inreda® Diabetic"), in a sentence the small model reads past.
-            quoted = quote_based(query, raw, passages, language)
-            if quoted and self._passes(quoted, passages, query, language, passages):
-                log.info("%s; quoting where it is based: %r", objection, quoted)
-                raw, objection, given, reply_in = quoted, "", passages, language
         unanswered = (
             self._unanswered_part(raw, given, query, reply_in, passages) if objection else None
         )
@@ -787,12 +780,15 @@ class Engine:
         Netherlands?" / "- Connect with ..., Miina Ojanperä,"), or the contact line of the role
         the question asks about ("persvoorlichter" / "Press relations (available Mon, Tue,
         Thu)"), or the sentence naming someone as the role asked about ("Chris Doomernik,
-        director of Health Valley, ..."), or for a "when" question the sentence giving a date
-        (see :func:`quote_dated`), quoted, when it passes every check; "" when there is none."""
+        director of Health Valley, ..."), or where what the question describes is based
+        ("the Twente-based Inreda® Diabetic"), or for a "when" question the sentence giving a
+        date (see :func:`quote_dated`), quoted, when it passes every check; "" when there is
+        none."""
         replied = (
             quote_reply(query, passages, language)
             or quote_role(query, passages, language)
             or quote_role_holder(query, passages, language)
+            or quote_based(query, passages, language)
         )
         if not replied and self.excerpts is not None and ASKS_WHEN.search(query):
             best = self.excerpts.best_sentence(query, passages, embedding)

@@ -16,6 +16,7 @@ from askconvergence.answer.citations import (
     cited_numbers,
     dangles,
     echoes_question,
+    misses_base,
     names_nobody,
     new_names,
     role_holders,
@@ -254,11 +255,13 @@ def quote_share(question: str, passages: Sequence[Passage], language: str) -> st
     return _QUOTES.get(language, _QUOTES["en"]).format(found[1], found[0]) if found else ""
 
 
-def quote_based(question: str, answer: str, passages: Sequence[Passage], language: str) -> str:
-    """The one passage sentence saying where what the question or its answer names is based
-    (see :func:`~askconvergence.answer.citations.based_places`), quoted; ``""`` when none or
-    several places are."""
-    found = based_places(passages, question) or based_places(passages, answer)
+def quote_based(question: str, passages: Sequence[Passage], language: str) -> str:
+    """For a "where" question, the one passage sentence saying where what the question names
+    or describes is based (see :func:`~askconvergence.answer.citations.based_places`), quoted;
+    ``""`` when none or several places are."""
+    if not misses_base("", passages, question):
+        return ""
+    found = based_places(passages, question)
     if len({place for _, _, place in found}) != 1:
         return ""
     passage, sentence, _ = found[0]
