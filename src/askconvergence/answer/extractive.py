@@ -259,12 +259,9 @@ def quote_based(question: str, passages: Sequence[Passage], language: str) -> st
     """For a "where" question, the one passage sentence saying where what the question names
     or describes is based (see :func:`~askconvergence.answer.citations.based_places`), quoted;
     ``""`` when none or several places are."""
-    if not misses_base("", passages, question):
+    if not misses_base("", passages, question):  # not "where", or no one place
         return ""
-    found = based_places(passages, question)
-    if len({place for _, _, place in found}) != 1:
-        return ""
-    passage, sentence, _ = found[0]
+    passage, sentence, _ = based_places(passages, question)[0]
     return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
 
 
