@@ -1751,9 +1751,9 @@ def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
 
 
 def test_where_something_is_based_is_the_place_a_passage_says() -> None:
-    """ad020, t033, y025: "Waar is dat bedrijf gevestigd?" after the artificial pancreas was
-    answered "Enschede" or "East Netherlands"; the passage says "the Twente-based Inreda®
-    Diabetic", and that sentence is quoted instead."""
+    """ad020: "Waar komt dat bedrijf vandaan?" after the artificial pancreas was answered "East
+    Netherlands"; the passage says "the Twente-based Inreda® Diabetic", and that sentence is
+    quoted instead."""
     from askconvergence.answer.citations import misses_base
     from askconvergence.answer.extractive import quote_based
 
@@ -1764,11 +1764,14 @@ def test_where_something_is_based_is_the_place_a_passage_says() -> None:
         "based at the Kennispark Twente innovation campus."
     )
     story = [_p(1, text)]
-    company = "Waar is dat bedrijf gevestigd? (bedrijf kunstmatige alvleesklier ontwikkeld)"
-    assert misses_base("Het bedrijf is gevestigd in Enschede [1].", story, company) == "Twente"
-    assert misses_base("Inreda komt uit Twente [1].", story, company) == ""
-    quoted = quote_based(company, story, "nl")
-    assert quoted.startswith("De documenten zeggen: “The artificial pancreas") and "[1]" in quoted
+    company = "Where is the company that developed the artificial pancreas based?"
+    assert misses_base("The company is based in Enschede [1].", story, company) == "Twente"
+    assert misses_base("Inreda is in Twente [1].", story, company) == ""
+    quoted = quote_based(company, story, "en")
+    assert quoted.startswith("The documents say: “The artificial pancreas") and "[1]" in quoted
+    # Named in the question, in Dutch.
+    named = "Waar komt dat bedrijf vandaan? (Inreda Diabetic)"
+    assert misses_base("Inreda Diabetic komt uit East Netherlands [1].", story, named) == "Twente"
     # "The Enschede-based company" is Micronit, which the sentence before names.
     micronit = "Where is Micronit based?"
     assert misses_base("Micronit is in East Netherlands [1].", story, micronit) == "Enschede"

@@ -54,9 +54,8 @@ _QUESTION_WORDS = {
 # uses for them, by those English words. The embedder bridges the two languages for most
 # questions; the keyword index, which finds rare words such as "Press relations (available
 # Mon, Tue, Thu)", needs the words themselves: "Op welke dagen is de persvoorlichter
-# bereikbaar?" found that line only through these. A glossary of how questions ask, and of
-# common health words whose Dutch shares nothing with the English ("alvleesklier" is
-# "pancreas"), not of what the documents answer.
+# bereikbaar?" found that line only through these. A glossary of how questions ask, not of
+# what the documents answer.
 _GLOSSARY = {
     "persvoorlichter": "press relations", "persvoorlichting": "press relations",
     "perscontact": "press contact relations", "woordvoerder": "spokesperson press",
@@ -82,8 +81,7 @@ _GLOSSARY = {
     "verantwoord": "responsible", "verantwoorde": "responsible", "principe": "principle",
     "principes": "principles", "convergentie": "convergence", "zorgstelsel": "healthcare system",
     "ontwerpen": "design", "leven": "life", "levenslang": "lifelong life-long",
-    "ontwikkeld": "developed", "ontwikkelde": "developed", "kunstmatige": "artificial",
-    "alvleesklier": "pancreas", "vandaan": "from based",
+    "vandaan": "from based",
 }  # fmt: skip
 
 
