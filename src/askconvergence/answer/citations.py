@@ -28,6 +28,7 @@ __all__ = [
     "YEAR",
     "announces",
     "asks_for_several",
+    "based_places",
     "check_citations",
     "cited_numbers",
     "clean_markers",
@@ -48,16 +49,16 @@ __all__ = [
     "miscounted",
     "misplaced_numbers",
     "misses_address",
+    "misses_base",
     "misses_day",
     "misses_quantity",
     "misses_share",
     "misses_time",
     "names_no_city",
-    "misses_base",
-    "based_places",
     "names_nobody",
     "new_names",
     "numbered_item",
+    "one_base",
     "of_another_kind",
     "overlap",
     "qualified_as_written",
@@ -761,20 +762,29 @@ def based_places(passages: Sequence[Passage], named: str) -> list[tuple[Passage,
     return found
 
 
+def one_base(
+    passages: Sequence[Passage], question: str, answer: str = ""
+) -> tuple[Passage, str, str] | None:
+    """For a "where" question, the first of the :func:`based_places` of what the question
+    (or else the answer) names, with its passage and place, when they give one place; None
+    otherwise."""
+    if not _ASKS_WHERE.search(question):
+        return None
+    found = based_places(passages, question) or based_places(passages, answer)
+    return found[0] if len({place for _, _, place in found}) == 1 else None
+
+
 def misses_base(answer: str, passages: Sequence[Passage], question: str) -> str:
     """For a "where" question, the place a passage says what the question or the answer
     names is based in ("the Twente-based Inreda® Diabetic") when the answer leaves it out
     ("Inreda Diabetic komt uit East Netherlands"); "" otherwise, or when the passages give
-    more than one place."""
-    if not _ASKS_WHERE.search(question):
-        return ""
-    found = based_places(passages, question) or based_places(passages, answer)
-    places = {place for _, _, place in found}
-    if len(places) != 1:
+    more than one place (see :func:`one_base`)."""
+    based = one_base(passages, question, answer)
+    if based is None:
         return ""
     # "based at the Kennispark Twente innovation campus" says where too: Micronit is both.
     named = {_fold(m.group(1)) for p in passages for m in _BASED_AT.finditer(p.text)}
-    place = places.pop()
+    place = based[2]
     answered = _fold(answer)
     return "" if any(n in answered for n in {_fold(place), *named}) else place
 
@@ -1361,8 +1371,7 @@ def role_holders(passages: Sequence[Passage], question: str) -> list[tuple[Passa
             for m in _APPOSITION.finditer(sentence):
                 place = set(content_terms(_fold(m.group(3))))
                 held = _fold(m.group(2).split()[-1])  # "directeur" is "director" too
-                same = _stem(held) == _stem(role) or held[:5] == role[:5] and len(role) >= 5
-                if same and place and place <= words:
+                if _found(held, *_passage_keys(role)) and place and place <= words:
                     found.append((passage, sentence))
     return found
 
@@ -2072,8 +2081,8 @@ def rest_of_quotation(answer: str, passages: Sequence[Passage], question: str) -
                 if support(last, sentence) < 0.6:
                     continue
                 at = paragraph.find(sentence)
-                opened = paragraph.rfind("“", 0, at + 1)
-                if at < 0 or opened < 0 or "”" in paragraph[opened:at]:
+                opened = paragraph.rfind("“", 0, at + 1) if at >= 0 else -1
+                if opened < 0 or "”" in paragraph[opened:at]:
                     continue  # not inside a quotation
                 rest = paragraph[at + len(sentence) :].split("”")[0].strip().rstrip(":;,")
                 if not rest or support(rest, answer) >= 0.5:

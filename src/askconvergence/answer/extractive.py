@@ -12,13 +12,12 @@ from askconvergence.answer.citations import (
     ROLE_WORDS,
     YEAR,
     announces,
-    based_places,
     cited_numbers,
     dangles,
     echoes_question,
-    misses_base,
     names_nobody,
     new_names,
+    one_base,
     role_holders,
     role_lines,
     stated_share,
@@ -259,9 +258,10 @@ def quote_based(question: str, passages: Sequence[Passage], language: str) -> st
     """For a "where" question, the one passage sentence saying where what the question names
     or describes is based (see :func:`~askconvergence.answer.citations.based_places`), quoted;
     ``""`` when none or several places are."""
-    if not misses_base("", passages, question):  # not "where", or no one place
+    based = one_base(passages, question)
+    if based is None:
         return ""
-    passage, sentence, _ = based_places(passages, question)[0]
+    passage, sentence, _ = based
     return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
 
 
