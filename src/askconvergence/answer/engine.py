@@ -57,6 +57,7 @@ from askconvergence.answer.citations import (
     without_list,
     without_sentences,
 )
+from askconvergence.answer.compare import sides, with_sides
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import (
     extract_answer,
@@ -565,6 +566,12 @@ class Engine:
         if quoted != text:
             log.info("The answer gave part of a quotation; adding the rest: %r", quoted)
             text = quoted
+        found = sides(query, self._passages, self.excerpts) if self.excerpts is not None else []
+        if found:
+            # A comparison: what each side's own document says on the topic, where the answer
+            # does not already give it (the small model often gives one side only).
+            text, cited = with_sides(text, cited, found, query, language)
+            log.info("The question compares two; each side's sentence: %r", text)
         timings["total_s"] = time.perf_counter() - start
         yield Event(
             "done",
@@ -767,6 +774,14 @@ class Engine:
         if self._answers(again, narrow, query, reply_in, passages):
             return narrow, again
         return narrow, ""
+
+    def _passages(self, query: str) -> list[Passage]:
+        """The passages retrieved for a query (whole, numbered from 1)."""
+        from llama_index.core.schema import QueryBundle
+
+        from askconvergence.retrieve import to_passages
+
+        return to_passages(self.retriever.retrieve(QueryBundle(query)))
 
     def _reply_in_passages(
         self,
