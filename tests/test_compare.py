@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from askconvergence.answer.compare import compared_names, sides, with_sides
+from askconvergence.answer.compare import compared_names, quote_sides, sides, with_sides
 from askconvergence.answer.types import Passage
 
 
@@ -73,7 +73,7 @@ def test_a_side_the_answer_leaves_out_is_quoted_and_cited() -> None:
     text, cited = with_sides(answer, [mission], found, "What does each stress?", "en")
     assert text == (
         f"{answer}\n\nIn the documents: Health Hub Utrecht: “It has built coalitions on "
-        "neighborhood prevention.” [2]"
+        "neighborhood prevention” [2]."
     )
     assert [(c.chunk_id, c.n) for c in cited] == [("m1", 1), ("h1", 2)]
     # An answer that gives both sides is left as it is.
@@ -82,3 +82,20 @@ def test_a_side_the_answer_leaves_out_is_quoted_and_cited() -> None:
         both,
         [mission, hub],
     )
+
+
+def test_a_declined_comparison_quotes_each_side_where_a_passage_holds_it() -> None:
+    mission = Passage(2, "m", "Mission", "- Prevention and early diagnostics", 0.8, chunk_id="m1")
+    about = Passage(4, "a", "About", "We strive for: - Prevention and early diagnostics", 0.8)
+    hub = Passage(1, "h", "Hub", "Coalitions on neighborhood prevention.", 0.7, chunk_id="h1")
+    found = [
+        ("Convergence", mission, "Prevention and early diagnostics"),
+        ("Health Hub Utrecht", hub, "Coalitions on neighborhood prevention."),
+    ]
+    assert quote_sides(found, [hub, mission], "nl") == (
+        "De documenten zeggen: Convergence: “Prevention and early diagnostics” [2]. "
+        "Health Hub Utrecht: “Coalitions on neighborhood prevention” [1]."
+    )
+    # Another passage holding the same sentence is cited instead; none holding it, no quote.
+    assert "” [4]. Health Hub" in quote_sides(found, [hub, about], "en")
+    assert quote_sides(found, [hub], "en") == ""

@@ -92,14 +92,19 @@ def _topic(question: str, names: Sequence[str]) -> list[str]:
     return [w for w in content_terms(question) if w not in _ASKING and not _found(w, *named)]
 
 
-def _own(name: str, passages: Sequence[Passage]) -> list[Passage]:
+def _own(name: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
     """The passages of the name's own documents (the name is in their title or source), else
-    those that mention it."""
+    those that mention it; and the name as they hold it."""
     words = _words(name)
     if not words:
-        return []
+        return name, []
     own = [p for p in passages if words <= _words(f"{p.title} {p.source}")]
-    return own or [p for p in passages if words <= _words(p.text)]
+    own = own or [p for p in passages if words <= _words(p.text)]
+    first, _, rest = name.partition(" ")
+    if not own and rest and _words(first):
+        # A yes/no question's verb runs into the name: "Zetten Convergence Health & ...".
+        return _own(rest, passages)
+    return name, own
 
 
 def _shares_a_word(topic: Sequence[str], sentence: str) -> bool:
@@ -116,23 +121,27 @@ def _shares_a_word(topic: Sequence[str], sentence: str) -> bool:
 
 
 def sides(
-    question: str, retrieve: Callable[[str], list[Passage]], picker: SentencePicker
+    question: str,
+    retrieve: Callable[[str], list[Passage]],
+    picker: SentencePicker,
+    english: str = "",
 ) -> list[tuple[str, Passage, str]]:
     """Per compared name, its own passages' sentence on the question's topic that shares a
     topic word with it (see :func:`_shares_a_word`): (name, passage, sentence). [] unless
     both names have one, and the two differ. Each side's passages are retrieved for the
     question asked of it alone: the passages of the whole question may hold one side's
-    document only in a chunk that does not say it."""
+    document only in a chunk that does not say it. The topic of a question not in English is
+    read in its ``english`` translation when given: the passages are English."""
 
     names = compared_names(question)
     if names is None:
         return []
-    topic = _topic(question, names)
+    topic = _topic(english or question, names)
     if not topic:
         return []
     out = []
     for name, other in (names, names[::-1]):
-        own = _own(name, retrieve(" ".join(question.replace(other, " ").split())))
+        name, own = _own(name, retrieve(" ".join(question.replace(other, " ").split())))
         best = picker.best_sentence(" ".join(topic), own) if own else None
         if best is None:
             return []
@@ -146,6 +155,11 @@ def sides(
     if out[0][2] == out[1][2]:
         return []
     return out
+
+
+def _quoted(name: str, sentence: str, n: int) -> str:
+    # The full stop after the marker, so the next side starts a sentence of its own.
+    return f"{name}: “{sentence.rstrip('.')}” [{n}]."
 
 
 _LEAD = {"en": "In the documents:", "nl": "In de documenten:"}
@@ -172,9 +186,27 @@ def with_sides(
         if not n:
             n = max((c.n for c in cited), default=0) + 1
             cited.append(replace(passage, n=n))
-        end = "" if sentence.endswith((".", "!", "?")) else "."
-        added.append(f"{name}: “{sentence}{end}” [{n}]")
+        added.append(_quoted(name, sentence, n))
     if not added:
         return text, cited
     lead = _LEAD.get(language, _LEAD["en"])
     return f"{text.rstrip()}\n\n{lead} {' '.join(added)}", cited
+
+
+_SAY = {"en": "The documents say:", "nl": "De documenten zeggen:"}
+
+
+def quote_sides(
+    found: Sequence[tuple[str, Passage, str]], passages: Sequence[Passage], language: str
+) -> str:
+    """Each side's sentence, quoted and cited by its number in ``passages``: the reply to a
+    comparison the model declined ("Zetten Convergence Health & Technology en Health Hub
+    Utrecht allebei in op preventie?"). "" when no passage holds a side's sentence."""
+    quoted = []
+    for name, passage, sentence in found:
+        # The sentence may be in another chunk of the passages too (two pages share a list).
+        n = next((p.n for p in passages if p.chunk_id == passage.chunk_id or sentence in p.text), 0)
+        if not n:
+            return ""
+        quoted.append(_quoted(name, sentence, n))
+    return f"{_SAY.get(language, _SAY['en'])} {' '.join(quoted)}" if quoted else ""

@@ -57,7 +57,7 @@ from askconvergence.answer.citations import (
     without_list,
     without_sentences,
 )
-from askconvergence.answer.compare import sides, with_sides
+from askconvergence.answer.compare import compared_names, quote_sides, sides, with_sides
 from askconvergence.answer.excerpts import ExcerptSelector
 from askconvergence.answer.extractive import (
     extract_answer,
@@ -77,6 +77,7 @@ from askconvergence.answer.language import detect_language, foreign_letters, wri
 from askconvergence.answer.prompts import (
     DECLINE_STARTS,
     DECLINE_TOKEN,
+    ENGLISH_PROMPT,
     SYSTEM_PROMPT,
     TRANSLATE_PROMPT,
     VERIFY_PROMPT,
@@ -196,6 +197,7 @@ class Engine:
         self.queue = GenerationQueue(slots=1 if settings.llm.backend == "local" else 8)
         self._in_flight = 0  # questions being answered now (work ahead of time waits for 0)
         self._count_lock = threading.Lock()
+        self._in_english: dict[str, str] = {}  # Dutch comparisons asked in English (_sides)
 
     @property
     def model_name(self) -> str:
@@ -376,11 +378,11 @@ class Engine:
                 raw, given, leaning = again, narrow, 0.0
         reply_in = draft  # the language of the answer as it stands
         if not raw.strip() or reads_as_decline(raw):
-            replied = self._reply_in_passages(query, passages, language, bundle.embedding)
+            replied, on = self._reply_in_passages(query, passages, language, bundle.embedding)
             if not replied:
                 yield from self._decline(question, language, passages, timings, start)
                 return
-            raw, given, reply_in = replied, passages, language  # a quote, checked already
+            raw, given, reply_in = replied, on, language  # a quote, checked already
             leaning, confirmed, ran_away = 0.0, True, False
         if ran_away:
             # What a model wrote before looping on markers is seldom the answer ("About Health
@@ -419,11 +421,11 @@ class Engine:
             if not raw.strip() or reads_as_decline(raw):
                 # The passages' own line for what is asked may still answer (the first answer
                 # took the name above it for the role's: "Lizet Beek" for the press contact).
-                raw = self._reply_in_passages(query, passages, language, bundle.embedding)
+                raw, on = self._reply_in_passages(query, passages, language, bundle.embedding)
                 if not raw:
                     yield from self._decline(question, language, passages, timings, start)
                     return
-                objection, given, reply_in = "", passages, language
+                objection, given, reply_in = "", on, language
             else:
                 objection, more = self._objection(raw, given, query, draft, 0.0, True, passages)
                 reply_in = draft
@@ -528,10 +530,10 @@ class Engine:
             if again:
                 log.info("%s; answered over the best sentences: %r", objection, again)
                 raw, objection, given, reply_in = again, "", narrow, draft
-        if objection and (
-            replied := self._reply_in_passages(query, passages, language, bundle.embedding)
-        ):
-            raw, objection, given, reply_in = replied, "", passages, language
+        if objection:
+            replied, on = self._reply_in_passages(query, passages, language, bundle.embedding)
+            if replied:
+                raw, objection, given, reply_in = replied, "", on, language
         if objection:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
@@ -566,7 +568,7 @@ class Engine:
         if quoted != text:
             log.info("The answer gave part of a quotation; adding the rest: %r", quoted)
             text = quoted
-        found = sides(query, self._passages, self.excerpts) if self.excerpts is not None else []
+        found = self._sides(query, language)
         if found:
             # A comparison: what each side's own document says on the topic, where the answer
             # does not already give it (the small model often gives one side only).
@@ -775,6 +777,28 @@ class Engine:
             return narrow, again
         return narrow, ""
 
+    def _sides(self, query: str, language: str) -> list[tuple[str, Passage, str]]:
+        """What each of the two names a question compares says on its topic (see
+        :func:`sides`); a Dutch question's topic is read in English, asked of the model."""
+        if self.excerpts is None or compared_names(query) is None:
+            return []
+        english = ""
+        if language == "nl" and self.llm is not None:
+            english = self._in_english.get(query, "")
+            if not english:
+                from llama_index.core.llms import ChatMessage, MessageRole
+
+                prompt = ENGLISH_PROMPT.format(question=query)
+                asked = ChatMessage(role=MessageRole.USER, content=prompt)
+                with self.queue.join():
+                    reply = self.llm.chat([asked], max_tokens=80).message.content or ""
+                english = reply.strip()
+                log.debug("The question in English: %r", english)
+                if len(self._in_english) >= 64:
+                    self._in_english.clear()  # a few at a time are asked; no need to keep more
+                self._in_english[query] = english
+        return sides(query, self._passages, self.excerpts, english)
+
     def _passages(self, query: str) -> list[Passage]:
         """The passages retrieved for a query (whole, numbered from 1)."""
         from llama_index.core.schema import QueryBundle
@@ -789,29 +813,42 @@ class Engine:
         passages: list[Passage],
         language: str,
         embedding: Sequence[float] | None = None,
-    ) -> str:
+    ) -> tuple[str, list[Passage]]:
         """Before a decline: the line a passage gives in reply to its own question when that
         is the user's ("Ideas for health tech co-operation between Finland and the
         Netherlands?" / "- Connect with ..., Miina Ojanperä,"), or the contact line of the role
         the question asks about ("persvoorlichter" / "Press relations (available Mon, Tue,
         Thu)"), or the sentence naming someone as the role asked about ("Chris Doomernik,
         director of Health Valley, ..."), or where what the question describes is based
-        ("the Twente-based Inreda® Diabetic"), or for a "when" question the sentence giving a
-        date (see :func:`quote_dated`), quoted, when it passes every check; "" when there is
-        none."""
+        ("the Twente-based Inreda® Diabetic"), or for a question comparing two names each
+        one's sentence on its topic (see :func:`sides`), or for a "when" question the sentence
+        giving a date (see :func:`quote_dated`), quoted, when it passes every check; "" when
+        there is none. With the passages it cites: a compared name's sentence may be in a
+        passage retrieved for that name alone, added after the others."""
         replied = (
             quote_reply(query, passages, language)
             or quote_role(query, passages, language)
             or quote_role_holder(query, passages, language)
             or quote_based(query, passages, language)
         )
+        if not replied and self.excerpts is not None:
+            found = self._sides(query, language)
+            extra = {p.chunk_id: p for _, p, s in found if not any(s in q.text for q in passages)}
+            on = [
+                *passages,
+                *(replace(p, n=len(passages) + i) for i, p in enumerate(extra.values(), 1)),
+            ]
+            quoted = quote_sides(found, on, language)
+            if quoted and self._passes(quoted, on, query, language, on):
+                log.info("Quoting what each compared name says: %r", quoted)
+                return quoted, on
         if not replied and self.excerpts is not None and ASKS_WHEN.search(query):
             best = self.excerpts.best_sentence(query, passages, embedding)
             replied = quote_dated(query, best, language)
         if replied and self._passes(replied, passages, query, language, passages):
             log.info("Quoting the passage's line that answers: %r", replied)
-            return replied
-        return ""
+            return replied, passages
+        return "", passages
 
     def _decline(
         self,

@@ -15,6 +15,7 @@ from askconvergence.answer.types import Passage
 __all__ = [
     "DECLINE_STARTS",
     "DECLINE_TOKEN",
+    "ENGLISH_PROMPT",
     "SYSTEM_PROMPT",
     "TRANSLATE_PROMPT",
     "VERIFY_PROMPT",
@@ -127,4 +128,11 @@ VERIFY_PROMPT = (
 TRANSLATE_PROMPT = (
     "Write that answer in Dutch. Keep names, numbers and the passage numbers like [1] as they "
     "are. Reply with the Dutch answer only."
+)
+
+# A Dutch question comparing two names, in English: what each side's English sentence is
+# chosen by (see Engine._sides).
+ENGLISH_PROMPT = (
+    "Translate this question into English. Keep the names as they are. Reply with the English "
+    "question only.\n\n{question}"
 )
