@@ -1700,6 +1700,22 @@ def test_a_role_no_passage_mentions_is_held_by_no_one() -> None:
     assert unheld_role(story, "Who is Chris Doomernik?") == ""
 
 
+def test_no_founder_is_named_where_no_passage_says_anything_was_founded() -> None:
+    """aa029, ah040: "Who founded Flux Robotics?" was answered with the university it is a
+    spin-off of, or with the company itself."""
+    from askconvergence.answer.citations import unheld_founding
+
+    flux = [Passage(1, "d", "Medtech", "Flux Robotics, a spin-off of the University Twente", 0.9)]
+    assert unheld_founding(flux, "Who founded Flux Robotics?")
+    assert unheld_founding(flux, "Wie heeft Flux Robotics opgericht?")
+    assert unheld_founding(flux, "Wie zijn de oprichters van Flux Robotics?")
+    # A passage saying who founded it leaves the answer to the other checks; so does a
+    # question that asks no founder.
+    founded = [replace(flux[0], text="Flux Robotics was founded in 2020 by two researchers.")]
+    assert not unheld_founding(founded, "Who founded Flux Robotics?")
+    assert not unheld_founding(flux, "Whose spin-off is Flux Robotics?")
+
+
 def test_the_contact_line_of_the_role_asked_about_is_quoted() -> None:
     """x016, y026: "Op welke dagen is de persvoorlichter ... bereikbaar?" was declined over the
     contact line, in Dutch and in English; the line itself answers, with the name above it."""

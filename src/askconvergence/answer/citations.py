@@ -1401,6 +1401,31 @@ def unheld_role(passages: Sequence[Passage], question: str) -> str:
     return role
 
 
+# A question for who founded something: "Who founded Flux Robotics?", "Wie heeft Flux Robotics
+# opgericht?", "Who are the founders of Micronit?".
+_ASKS_FOUNDER = re.compile(
+    r"\b(?:(?:who|wie)\b.*\b(?:found(?:ed)?|established|opgericht|gesticht)\b|"
+    r"(?:co-?)?founders?\b|(?:mede)?oprichters?\b)",
+    re.IGNORECASE,
+)
+# How a passage says who founded something.
+_FOUNDING = re.compile(
+    r"\b(?:(?:co-?)?found(?:ed|er|ers|ing)|establish(?:ed|es)?|(?:mede)?oprichters?|"
+    r"opgericht|gesticht)\b",
+    re.IGNORECASE,
+)
+
+
+def unheld_founding(passages: Sequence[Passage], question: str) -> bool:
+    """Whether the question asks who founded something and no passage says anything was
+    founded (aa029, ah040): the small model names where a spin-off came from, or the company
+    itself ("Flux Robotics was founded by Flux Robotics, a spin-off of the University
+    Twente")."""
+    if not _ASKS_FOUNDER.search(question):
+        return False
+    return not any(_FOUNDING.search(p.text) for p in passages)
+
+
 def _not_in_windows(people: dict[str, set[str]], windows: Sequence[str]) -> dict[str, set[str]]:
     """The names (with their parts) that no window holds every part of."""
     keys = [_passage_keys(window) for window in windows]

@@ -52,6 +52,7 @@ from askconvergence.answer.citations import (
     unanchored_people,
     unanchored_years,
     undated_events,
+    unheld_founding,
     unheld_role,
     unpriced,
     without_list,
@@ -650,6 +651,8 @@ class Engine:
         role = unheld_role(context, question)
         if role:
             return f"no passage mentions the {role!r} the question asks for", set()
+        if unheld_founding(context, question):
+            return "no passage says who founded anything", set()
         if misses_role_holder(raw, context, question):
             return "the answer names no one of the contact line for the role asked", set()
         others = of_another_kind(raw, question)
