@@ -1914,6 +1914,24 @@ def test_a_name_of_another_kind_is_no_answer_to_which_medical_centre_university_
     assert not of_another_kind("Erasmus MC [1].", "Who founded Erasmus MC?")
 
 
+def test_an_answer_naming_nothing_of_the_kind_asked_misses_it() -> None:
+    """y033: asked which centre the keynote speaker directs and which university it is part
+    of, the model named the centre alone."""
+    from askconvergence.answer.citations import misses_named_kind
+
+    y033 = (
+        "Which centre does the keynote speaker of the 2023 Health Valley Event direct, and "
+        "which university is that centre part of?"
+    )
+    assert misses_named_kind("Rovers directs the TechMed Centre [1].", y033)
+    assert not misses_named_kind("The TechMed Centre, of the University of Twente [1].", y033)
+    campus = "Op welke campus zitten Demcon en Medspray?"
+    assert misses_named_kind("Ze zitten in Twente [1].", campus)
+    assert not misses_named_kind("Op het Kennispark Twente [1].", campus)
+    # A question for no such kind is not judged.
+    assert not misses_named_kind("Rovers [1].", "Who gave the keynote?")
+
+
 def test_an_answer_naming_another_kind_is_asked_once_more_without_it(
     extractive_engine, embed_model
 ) -> None:  # type: ignore[no-untyped-def]

@@ -1493,6 +1493,24 @@ def of_another_kind(answer: str, question: str) -> set[str]:
     return {name for name, kind in given.items() if kind is not None}
 
 
+def misses_named_kind(answer: str, question: str) -> bool:
+    """Whether a "which university / medical centre / campus / research school" question gets
+    an answer naming nothing of that kind (y033: "Which centre does the keynote speaker ...
+    direct, and which university is that centre part of?" answered with the centre alone)."""
+    asked_kind = next(
+        (
+            kind
+            for kind, nouns, _ in _KINDS
+            if re.search(_WHICH + f"({nouns})", question, re.IGNORECASE)
+        ),
+        None,
+    )
+    if asked_kind is None:
+        return False
+    names = (m.group(0) for m in _NAME.finditer(_MARKER.sub("", answer)))
+    return all(_kind_of(name) != asked_kind for name in names)
+
+
 def _name_parts(name: str) -> frozenset[str]:
     """The folded words (3+ letters) of a name's capitalised parts: "Health Valley's" is
     {"health", "valley"}."""

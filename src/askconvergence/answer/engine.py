@@ -34,6 +34,7 @@ from askconvergence.answer.citations import (
     misses_address,
     misses_base,
     misses_day,
+    misses_named_kind,
     misses_quantity,
     misses_share,
     misses_time,
@@ -160,6 +161,10 @@ _ASKED_KINDS = (
     (misses_address, "the question asks for an address or number and the answer has none"),
     (misses_day, "the question asks for days and the answer names none"),
     (misses_time, "the question asks when and the answer gives no time"),
+    (
+        misses_named_kind,
+        "the question asks which university, centre, campus or school and the answer names none",
+    ),
 )
 
 
