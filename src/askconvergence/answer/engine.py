@@ -76,6 +76,7 @@ from askconvergence.answer.extractive import (
 )
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language, foreign_letters, written_in_english
+from askconvergence.answer.members import membership, membership_answer
 from askconvergence.answer.prompts import (
     DECLINE_STARTS,
     DECLINE_TOKEN,
@@ -329,7 +330,16 @@ class Engine:
             if language == "nl" and self.llm is not None and self.settings.llm.english_draft
             else language
         )
-        if self.llm is None:
+        members = self._membership(query, passages, language)
+        if members is not None:
+            # Which members two groups share, or one has that the other lacks: both lists,
+            # compared (the small model declines these or names the wrong member).
+            raw, passages = members
+            given, draft = passages, language
+            log.info("Comparing the two groups' lists: %r", raw)
+            yield Event("token", raw)
+            confirmed, leaning, ran_away = True, 0.0, False
+        elif self.llm is None:
             raw = extract_answer(query, passages)
             yield Event("token", raw)
             confirmed, leaning, ran_away = True, 0.0, False
@@ -544,9 +554,12 @@ class Engine:
             log.info("Declining: %s", objection)
             yield from self._decline(question, language, passages, timings, start)
             return
+        # Two groups' lists compared are given as they are: the lists are quoted whole.
+        exact = members is not None and raw == members[0]
         if (
             language == "nl"
             and self.llm is not None
+            and not exact
             and (reply_in != language or written_in_english(raw))
         ):
             # The small model sometimes answers a Dutch question in the passages' English.
@@ -554,22 +567,40 @@ class Engine:
             if dutch and self._passes(dutch, given, query, language, passages):
                 log.info("Answered in English; in Dutch: %r", dutch)
                 raw = dutch
-        listed = rest_of_numbered(
-            list_after_lead(raw, given, passages, query), given, passages, query
+        listed = (
+            raw
+            if exact
+            else rest_of_numbered(
+                list_after_lead(raw, given, passages, query), given, passages, query
+            )
         )
         if listed != raw:
             log.info("The answer announced a list or cut it short; adding items: %r", listed)
             raw = listed
         text, cited, _, _ = self._grounding(raw, given, language, query)
+        # The sources shown are the whole passages, so the reader sees each excerpt in context.
+        whole = {p.chunk_id: p for p in passages}
+        cited = [replace(whole[c.chunk_id], n=c.n) if c.chunk_id in whole else c for c in cited]
+        if not exact:
+            text, cited = self._finished(text, cited, given, query, language)
+        timings["total_s"] = time.perf_counter() - start
+        yield Event(
+            "done",
+            Answer(question, text, True, cited, passages, timings, self.model_name),
+        )
+
+    def _finished(
+        self, text: str, cited: list[Passage], given: list[Passage], query: str, language: str
+    ) -> tuple[str, list[Passage]]:
+        """A grounded answer with what it left out added: fractions and qualifiers as the
+        passages write them, the rest of a list or quotation it cut short, and for a
+        comparison each side's sentence. ``cited`` are whole passages."""
         text = fractions_as_written(text, cited, language)
         text = qualified_as_written(text, given, language)  # the model may cite another
         completed = complete_list(text, cited, query, language)  # markers are tidy by now
         if completed != text:
             log.info("Completed a list the answer cut short: %r", completed)
             text = completed
-        # The sources shown are the whole passages, so the reader sees each excerpt in context.
-        whole = {p.chunk_id: p for p in passages}
-        cited = [replace(whole[c.chunk_id], n=c.n) if c.chunk_id in whole else c for c in cited]
         quoted = rest_of_quotation(text, cited, query)
         if quoted != text:
             log.info("The answer gave part of a quotation; adding the rest: %r", quoted)
@@ -580,11 +611,7 @@ class Engine:
             # does not already give it (the small model often gives one side only).
             text, cited = with_sides(text, cited, found, query, language)
             log.info("The question compares two; each side's sentence: %r", text)
-        timings["total_s"] = time.perf_counter() - start
-        yield Event(
-            "done",
-            Answer(question, text, True, cited, passages, timings, self.model_name),
-        )
+        return text, cited
 
     def _objection(
         self,
@@ -784,6 +811,22 @@ class Engine:
         if self._answers(again, narrow, query, reply_in, passages):
             return narrow, again
         return narrow, ""
+
+    def _membership(
+        self, query: str, passages: list[Passage], language: str
+    ) -> tuple[str, list[Passage]] | None:
+        """The answer to a question about which members two groups share or one lacks (see
+        :func:`membership`), with the passages it cites: those retrieved, and after them a
+        group's list found only in the passages retrieved for its name."""
+        found = membership(query, self._passages, passages)
+        if found is None:
+            return None
+        on = list(passages)
+        for group in found[0]:
+            if all(p.chunk_id != group.passage.chunk_id for p in on):
+                on.append(replace(group.passage, n=len(on) + 1))
+        numbers = {p.chunk_id: p.n for p in on}
+        return membership_answer(found, numbers, language), on
 
     def _sides(self, query: str, language: str) -> list[tuple[str, Passage, str]]:
         """What each of the two names a question compares says on its topic (see
