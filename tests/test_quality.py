@@ -1914,6 +1914,35 @@ def test_a_name_of_another_kind_is_no_answer_to_which_medical_centre_university_
     assert not of_another_kind("Erasmus MC [1].", "Who founded Erasmus MC?")
 
 
+def test_where_someone_holds_the_role_asked_about_must_be_answered() -> None:
+    """z014: "Waar is Maroeska Rovers hoogleraar?" was answered with the centre she directs;
+    the passage says she is "professor at Radboudumc" ("hoogleraar" through the glossary)."""
+    from askconvergence.answer.citations import misses_role_place
+
+    keynote = [
+        Passage(
+            1,
+            "d",
+            "Medical technology",
+            "Rovers, scientific director of the TechMed Center and professor at Radboudumc, "
+            "elaborated in her keynote at Health Valley Event (2023 edition).",
+            0.9,
+        )
+    ]
+    wrong = "Maroeska Rovers is hoogleraar van de TechMed Centre [1]."
+    assert misses_role_place(wrong, keynote, "Waar is Maroeska Rovers hoogleraar?") == "Radboudumc"
+    assert misses_role_place(wrong, keynote, "At which hospital is Rovers a professor?")
+    assert not misses_role_place(
+        "Zij is hoogleraar bij het Radboudumc [1].", keynote, "Waar is Rovers hoogleraar?"
+    )
+    # The other role's place, written another way, answers a question for that role.
+    director = "Where is Maroeska Rovers scientific director?"
+    assert not misses_role_place(wrong, keynote, director)
+    # Not a question for where someone holds a role, or no one the passage names.
+    assert not misses_role_place(wrong, keynote, "Who is Maroeska Rovers?")
+    assert not misses_role_place(wrong, keynote, "Waar is Chris Doomernik directeur?")
+
+
 def test_an_answer_naming_nothing_of_the_kind_asked_misses_it() -> None:
     """y033: asked which centre the keynote speaker directs and which university it is part
     of, the model named the centre alone."""

@@ -789,6 +789,62 @@ def misses_base(answer: str, passages: Sequence[Passage], question: str) -> str:
     return "" if any(n in answered for n in {_fold(place), *named}) else place
 
 
+# Where a question asks someone holds a role: "Waar is Maroeska Rovers hoogleraar?", "At
+# which hospital is Rovers a professor?".
+_ASKS_AT = re.compile(r"\b(?:where|waar|(?:at|in|bij|aan|of|van)\s+(?:which|what|welke?))\b", re.I)
+# "professor at Radboudumc", "director of Health Valley": the role's last word and the place.
+_ROLE_AT = re.compile(
+    r"\b([a-z][\w-]*)\s+(?:at|of|in)\s+(?:the\s+)?([A-ZÀ-Ý][\w&'’-]*(?:\s+[A-ZÀ-Ý][\w&'’-]*)*)"
+)
+
+
+def role_places(passages: Sequence[Passage], question: str) -> set[str]:
+    """For a question asking where someone it names holds a role, the places a passage
+    sentence naming them says they hold it ("Rovers, scientific director of the TechMed
+    Center and professor at Radboudumc": Radboudumc for a professor, "hoogleraar" through the
+    glossary). Empty for other questions."""
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import glossed
+
+    if not _ASKS_AT.search(question):
+        return set()
+    people = [
+        _name_parts(m.group(0)) - _COMMON_NAMES
+        for m in _CAPITALISED_RUN.finditer(question)
+        if m.start() > 0
+    ]
+    people = [p for p in people if p]
+    if not people:
+        return set()
+    asked = _passage_keys(f"{question} {glossed(question)}")
+    places = set()
+    for passage in passages:
+        for sentence in split_sentences(passage.text):
+            words = set(_WORD.findall(_fold(sentence)))
+            if not any(person & words for person in people):  # "Rovers" for Maroeska Rovers
+                continue
+            for m in _ROLE_AT.finditer(sentence):
+                place = _name_parts(m.group(2))
+                if _found(m.group(1), *asked) and not any(place <= p for p in people):
+                    places.add(m.group(2))
+    return places
+
+
+def misses_role_place(answer: str, passages: Sequence[Passage], question: str) -> str:
+    """The place a passage says the person asked about holds the role asked about (see
+    :func:`role_places`) when the answer names none of the places; "" otherwise. z014: "Waar
+    is Maroeska Rovers hoogleraar?" was answered with the centre she directs."""
+    places = role_places(passages, question)
+    keys = _passage_keys(answer)
+    # A word of the place is enough: "TechMed Centre" names the "TechMed Center".
+    if not places or any(
+        any(_found(w, *keys) for w in _name_parts(place) - _COMMON_NAMES or _name_parts(place))
+        for place in places
+    ):
+        return ""
+    return sorted(places)[0]
+
+
 def names_no_city(answer: str, question: str) -> bool:
     """Whether a "which city" question got an answer that names no place but a country or the
     question's own names ("Inreda Diabetic is located in the Netherlands"): the small model

@@ -36,6 +36,7 @@ from askconvergence.answer.citations import (
     misses_day,
     misses_named_kind,
     misses_quantity,
+    misses_role_place,
     misses_share,
     misses_time,
     names_no_city,
@@ -699,6 +700,9 @@ class Engine:
             return missing, set()
         if names_no_city(raw, question):
             return "the question asks for a city and the answer names none", set()
+        held = misses_role_place(raw, context, question)
+        if held:
+            return f"the answer leaves out where the role asked about is held: {held}", set()
         place = misses_base(raw, context, question)
         if place:
             return f"the answer leaves out that it is based in {place}", set()
