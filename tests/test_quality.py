@@ -1914,6 +1914,30 @@ def test_a_name_of_another_kind_is_no_answer_to_which_medical_centre_university_
     assert not of_another_kind("Erasmus MC [1].", "Who founded Erasmus MC?")
 
 
+def test_the_byline_of_the_story_asked_about_is_quoted() -> None:
+    """aa031: "Who wrote the story about health tech cooperation between Finland and the
+    Netherlands?" was declined; the story's byline says who made it."""
+    from askconvergence.answer.extractive import quote_byline
+
+    story = Passage(
+        2,
+        "h",
+        "Health technology collaboration between Finland and the Netherlands intensifies",
+        "Health technology collaboration between Finland and the Netherlands intensifies\n\n"
+        "Co-created by Health Hub Utrecht & the Netherlands Embassy in Helsinki\n\nThe Embassy "
+        "helps Dutch businesses.",
+        0.9,
+    )
+    asked = "Who wrote the story about health tech cooperation between Finland and the Netherlands?"
+    assert quote_byline(asked, [story], "en") == (
+        "The documents say: “Co-created by Health Hub Utrecht & the Netherlands Embassy in "
+        "Helsinki” [2]"
+    )
+    # Another story's byline is no answer; nor is a byline to a question for no author.
+    assert quote_byline("Who wrote the TechMed article on medical technology?", [story], "en") == ""
+    assert quote_byline("Who helps Dutch businesses in Finland?", [story], "en") == ""
+
+
 def test_where_someone_holds_the_role_asked_about_must_be_answered() -> None:
     """z014: "Waar is Maroeska Rovers hoogleraar?" was answered with the centre she directs;
     the passage says she is "professor at Radboudumc" ("hoogleraar" through the glossary)."""

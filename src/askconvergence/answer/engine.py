@@ -67,6 +67,7 @@ from askconvergence.answer.extractive import (
     misses_role_holder,
     quote_answer,
     quote_based,
+    quote_byline,
     quote_dated,
     quote_following,
     quote_item,
@@ -875,7 +876,8 @@ class Engine:
         the question asks about ("persvoorlichter" / "Press relations (available Mon, Tue,
         Thu)"), or the sentence naming someone as the role asked about ("Chris Doomernik,
         director of Health Valley, ..."), or where what the question describes is based
-        ("the Twente-based Inreda® Diabetic"), or for a question comparing two names each
+        ("the Twente-based Inreda® Diabetic"), or the byline of a story asked who wrote it, or
+        for a question comparing two names each
         one's sentence on its topic (see :func:`sides`), or for a "when" question the sentence
         giving a date (see :func:`quote_dated`), quoted, when it passes every check; "" when
         there is none. With the passages it cites: a compared name's sentence may be in a
@@ -885,6 +887,7 @@ class Engine:
             or quote_role(query, passages, language)
             or quote_role_holder(query, passages, language)
             or quote_based(query, passages, language)
+            or quote_byline(query, passages, language)
         )
         if not replied and self.excerpts is not None:
             found = self._sides(query, language)

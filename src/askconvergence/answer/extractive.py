@@ -199,6 +199,40 @@ def quote_role(question: str, passages: Sequence[Passage], language: str) -> str
     return _QUOTES.get(language, _QUOTES["en"]).format(quote, n)
 
 
+# "Who wrote the story about ...?", "Wie heeft dit artikel geschreven?", "Who is the author".
+_ASKS_AUTHOR = re.compile(
+    r"\b(?:who|wie)\b.*\b(?:wrote|written|writes|created|authored|published|schreef|"
+    r"geschreven|gemaakt|maakte)\b|\b(?:authors?|auteurs?|schrijvers?)\b",
+    re.IGNORECASE,
+)
+# A byline: "Co-created by Health Hub Utrecht & the Netherlands Embassy in Helsinki".
+_BYLINE = re.compile(
+    r"^(?:co-?)?(?:created|written|authored|published|text|story)\s+by\s+\S.*$|"
+    r"^(?:tekst|door|auteur|author):?\s+[A-ZÀ-Ý].*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def quote_byline(question: str, passages: Sequence[Passage], language: str) -> str:
+    """For a question who wrote a story, the byline ("Co-created by Health Hub Utrecht & the
+    Netherlands Embassy in Helsinki") of the passage whose title shares most of the question's
+    words (a third at least: another story's byline is no answer), quoted; ``""`` when none."""
+    from askconvergence.answer.citations import support
+
+    if not _ASKS_AUTHOR.search(question):
+        return ""
+    found = [
+        (support(p.title, question), p, m.group(0).strip())
+        for p in passages
+        for m in _BYLINE.finditer(p.text)
+        if support(p.title, question) >= 1 / 3
+    ]
+    if not found:
+        return ""
+    _, passage, line = max(found, key=lambda f: f[0])
+    return _QUOTES.get(language, _QUOTES["en"]).format(line, passage.n)
+
+
 def quote_role_holder(question: str, passages: Sequence[Passage], language: str) -> str:
     """The one passage sentence naming someone as the role a question asks about, where the
     question says ("Chris Doomernik, director of Health Valley, explains ..."; see
