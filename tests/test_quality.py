@@ -1962,6 +1962,11 @@ def test_where_someone_holds_the_role_asked_about_must_be_answered() -> None:
     # The other role's place, written another way, answers a question for that role.
     director = "Where is Maroeska Rovers scientific director?"
     assert not misses_role_place(wrong, keynote, director)
+    # Where a company is based is no role's place (see misses_base).
+    micronit = [replace(keynote[0], text="Micronit, based at the Kennispark Twente campus.")]
+    assert not misses_role_place(
+        "In Enschede [1].", micronit, "In welke stad is Micronit gevestigd?"
+    )
     # Not a question for where someone holds a role, or no one the passage names.
     assert not misses_role_place(wrong, keynote, "Who is Maroeska Rovers?")
     assert not misses_role_place(wrong, keynote, "Waar is Chris Doomernik directeur?")

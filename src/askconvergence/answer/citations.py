@@ -824,6 +824,8 @@ def role_places(passages: Sequence[Passage], question: str) -> set[str]:
             if not any(person & words for person in people):  # "Rovers" for Maroeska Rovers
                 continue
             for m in _ROLE_AT.finditer(sentence):
+                if m.group(1).endswith("ed"):
+                    continue  # "based at", "located in": where a thing is, no role's place
                 place = _name_parts(m.group(2))
                 if _found(m.group(1), *asked) and not any(place <= p for p in people):
                     places.add(m.group(2))
