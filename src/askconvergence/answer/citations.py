@@ -1526,6 +1526,18 @@ def _kind_of(name: str) -> str | None:
     return None
 
 
+def _asked_kind(question: str) -> str | None:
+    """The kind of organisation a "which ..." question asks for ("university"), if any."""
+    return next(
+        (
+            kind
+            for kind, nouns, _ in _KINDS
+            if re.search(_WHICH + f"({nouns})", question, re.IGNORECASE)
+        ),
+        None,
+    )
+
+
 def of_another_kind(answer: str, question: str) -> set[str]:
     """The names an answer gives for a "which medical centre / university / campus / research
     school" question that are plainly of another kind, when it names none of the kind asked.
@@ -1535,14 +1547,7 @@ def of_another_kind(answer: str, question: str) -> set[str]:
     "Met welke universiteit werkt de TU Delft samen?" with "Erasmus MC". Names of no known
     kind are not judged.
     """
-    asked_kind = next(
-        (
-            kind
-            for kind, nouns, _ in _KINDS
-            if re.search(_WHICH + f"({nouns})", question, re.IGNORECASE)
-        ),
-        None,
-    )
+    asked_kind = _asked_kind(question)
     if asked_kind is None:
         return set()
     given = {name: _kind_of(name) for name in new_names(answer, question)}
@@ -1555,14 +1560,7 @@ def misses_named_kind(answer: str, question: str) -> bool:
     """Whether a "which university / medical centre / campus / research school" question gets
     an answer naming nothing of that kind (y033: "Which centre does the keynote speaker ...
     direct, and which university is that centre part of?" answered with the centre alone)."""
-    asked_kind = next(
-        (
-            kind
-            for kind, nouns, _ in _KINDS
-            if re.search(_WHICH + f"({nouns})", question, re.IGNORECASE)
-        ),
-        None,
-    )
+    asked_kind = _asked_kind(question)
     if asked_kind is None:
         return False
     names = (m.group(0) for m in _NAME.finditer(_MARKER.sub("", answer)))
