@@ -1713,6 +1713,11 @@ def test_no_founder_is_named_where_no_passage_says_anything_was_founded() -> Non
     # question that asks no founder.
     founded = [replace(flux[0], text="Flux Robotics was founded in 2020 by two researchers.")]
     assert not unheld_founding(founded, "Who founded Flux Robotics?")
+    # "Established" as an adjective says nothing was founded (ah040).
+    ecosystems = replace(
+        flux[0], text="It is put into practice through the established MedTech ecosystems."
+    )
+    assert unheld_founding([*flux, ecosystems], "Wie heeft Flux Robotics opgericht?")
     assert not unheld_founding(flux, "Whose spin-off is Flux Robotics?")
 
 

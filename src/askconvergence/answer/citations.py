@@ -1466,10 +1466,11 @@ _ASKS_FOUNDER = re.compile(
     r"(?:co-?)?founders?\b|(?:mede)?oprichters?\b)",
     re.IGNORECASE,
 )
-# How a passage says who founded something.
+# How a passage says who founded something; not "the established MedTech ecosystems".
 _FOUNDING = re.compile(
-    r"\b(?:(?:co-?)?found(?:ed|er|ers|ing)|establish(?:ed|es)?|(?:mede)?oprichters?|"
-    r"opgericht|gesticht)\b",
+    r"\b(?:co-?)?founders?\b|\b(?:mede)?oprichters?\b|\bopgericht\b|\bgesticht\b|"
+    r"\b(?:founded|established|set\s+up|started)\s+(?:by|in|on|at)\b|"
+    r"\b(?:was|were|is|are|been)\s+(?:founded|established|set\s+up)\b",
     re.IGNORECASE,
 )
 
