@@ -182,6 +182,15 @@ def _foreign(raw: str, given: list[Passage], question: str) -> set[str]:
     return foreign_letters(raw, [question, *(p.text for p in given)])
 
 
+def _numbered_after(passages: list[Passage], more: Sequence[Passage]) -> list[Passage]:
+    """The passages, then those of ``more`` not among them (by chunk), numbered on."""
+    out = list(passages)
+    for passage in more:
+        if all(p.chunk_id != passage.chunk_id for p in out):
+            out.append(replace(passage, n=len(out) + 1))
+    return out
+
+
 def reads_as_decline(text: str) -> bool:
     """Whether an answer says the passages do not answer (in English or Dutch)."""
     return DECLINE_TOKEN in text or bool(_DECLINE_WORDS.search(text))
@@ -826,10 +835,7 @@ class Engine:
         found = membership(query, self._passages, passages)
         if found is None:
             return None
-        on = list(passages)
-        for group in found[0]:
-            if all(p.chunk_id != group.passage.chunk_id for p in on):
-                on.append(replace(group.passage, n=len(on) + 1))
+        on = _numbered_after(passages, [group.passage for group in found[0]])
         numbers = {p.chunk_id: p.n for p in on}
         return membership_answer(found, numbers, language), on
 
@@ -891,11 +897,8 @@ class Engine:
         )
         if not replied and self.excerpts is not None:
             found = self._sides(query, language)
-            extra = {p.chunk_id: p for _, p, s in found if not any(s in q.text for q in passages)}
-            on = [
-                *passages,
-                *(replace(p, n=len(passages) + i) for i, p in enumerate(extra.values(), 1)),
-            ]
+            extra = [p for _, p, s in found if not any(s in q.text for q in passages)]
+            on = _numbered_after(passages, extra)
             quoted = quote_sides(found, on, language)
             if quoted and self._passes(quoted, on, query, language, on):
                 log.info("Quoting what each compared name says: %r", quoted)
