@@ -56,6 +56,14 @@ def test_each_side_gets_its_own_documents_sentence(built_settings, embed_model) 
     )
     said = [sentence for _, _, sentence in sides(equality, retrieve, selector)]
     assert "Socio-economic equality" in said[0] and "Equal opportunities" in said[1]
+    # z032: no title holds "East Netherlands MedTech"; the article that names it does, and
+    # its sentence on 2030 is in a chunk that does not repeat the region.
+    year = (
+        "What do the East Netherlands MedTech article and the Health Hub Utrecht article "
+        "each say about the year 2030?"
+    )
+    said = [sentence for _, _, sentence in sides(year, retrieve, selector)]
+    assert "135,000" in said[0] and "circle of life" in said[1]
     unasked = "What do Convergence Health & Technology and Health Hub Utrecht each pay interns?"
     assert sides(unasked, retrieve, selector) == []
 

@@ -99,7 +99,11 @@ def _own(name: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
     if not words:
         return name, []
     own = [p for p in passages if words <= _words(f"{p.title} {p.source}")]
-    own = own or [p for p in passages if words <= _words(p.text)]
+    if not own:
+        # The documents that name it in a passage, all their passages: "the East Netherlands
+        # MedTech article" says "2030" in a chunk that does not repeat the region.
+        sources = {p.source for p in passages if words <= _words(p.text)}
+        own = [p for p in passages if p.source in sources]
     first, _, rest = name.partition(" ")
     if not own and rest and _words(first):
         # A yes/no question's verb runs into the name: "Zetten Convergence Health & ...".
@@ -142,6 +146,16 @@ def sides(
     out = []
     for name, other in (names, names[::-1]):
         name, own = _own(name, retrieve(" ".join(question.replace(other, " ").split())))
+        if own:
+            # The topic alone may find another passage of the same documents ("2030" in the
+            # article's quote, not in its chunks that name the region).
+            sources = {p.source for p in own}
+            taken = {p.chunk_id for p in own}
+            own += [
+                p
+                for p in retrieve(" ".join(topic))
+                if p.source in sources and p.chunk_id not in taken
+            ]
         best = picker.best_sentence(" ".join(topic), own) if own else None
         if best is None:
             return []
