@@ -1804,6 +1804,45 @@ def test_where_something_is_based_is_the_place_a_passage_says() -> None:
     assert misses_base("In Nijmegen [1].", story, "Where is Demcon based?") == ""
 
 
+def test_who_made_something_is_who_a_passage_says_made_it() -> None:
+    """y025, ai038: "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld, en uit welke
+    regio komt het?" was answered with Micronit, the company of the next paragraph; the
+    passage says "developed by the Twente-based Inreda® Diabetic", which is quoted instead."""
+    from askconvergence.answer.citations import misnamed_maker
+    from askconvergence.answer.extractive import quote_maker
+    from askconvergence.retrieve import question_parts
+
+    story = [
+        _p(
+            1,
+            "Over the years, several companies grew into global players. The artificial "
+            "pancreas, developed by the Twente-based Inreda® Diabetic, is a good example of a "
+            "solution. In addition, Micronit is an icon in East Netherlands.",
+        )
+    ]
+    dutch = (
+        "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld, en uit welke regio komt het?"
+    )
+    wrong = "Micronit heeft de kunstmatige alvleesklier ontwikkeld [1]."
+    assert misnamed_maker(wrong, story, dutch) == "Inreda® Diabetic"
+    assert misnamed_maker("Inreda, uit Twente [1].", story, dutch) == ""
+    english = "who developed the artifical pancreas?"
+    assert misnamed_maker("Micronit [1].", story, english) == "Inreda® Diabetic"
+    quoted = quote_maker(english, story, "en")
+    assert quoted.startswith("The documents say: “The artificial pancreas, developed by")
+    # Not asked who made it, or nothing the question names is said to be made by anyone.
+    assert misnamed_maker("Micronit [1].", story, "What does Micronit make?") == ""
+    possible = "What does the artificial pancreas make possible?"
+    assert misnamed_maker("Control of blood sugar [1].", story, possible) == ""
+    assert misnamed_maker("TU Delft [1].", story, "Who developed DORA?") == ""
+    assert quote_maker("Who developed DORA?", story, "en") == ""
+    # ", en uit welke regio ...": a second part, searched for on its own.
+    assert question_parts(dutch) == [
+        "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld",
+        "uit welke regio komt het?",
+    ]
+
+
 def test_a_day_of_the_month_is_no_count() -> None:
     """z037: "Hoeveel mensen namen deel aan de online Inspiration-conferentie?" was answered
     "6 mensen" from "on 6 November 2020"; the documents do not say, so it must be declined."""

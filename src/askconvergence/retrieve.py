@@ -81,7 +81,7 @@ _GLOSSARY = {
     "verantwoord": "responsible", "verantwoorde": "responsible", "principe": "principle",
     "principes": "principles", "convergentie": "convergence", "zorgstelsel": "healthcare system",
     "ontwerpen": "design", "leven": "life", "levenslang": "lifelong life-long",
-    "vandaan": "from based",
+    "vandaan": "from based", "kunstmatige": "artificial", "alvleesklier": "pancreas",
 }  # fmt: skip
 
 
@@ -217,7 +217,7 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 # ...", " en op welke dagen ...", or a second sentence.
 _SECOND_PART = re.compile(
     r"(?:[,;:]\s*|\s+)(?:and|en)\s+(?=(?:(?:on|in|at|for|from|to|with|op|bij|voor|van|met|"
-    r"naar|tot)\s+)?(?:who|whom|what|which|when|where|how|why|wie|wat|welke?|"
+    r"naar|tot|uit|aan|over|door|about|of|by)\s+)?(?:who|whom|what|which|when|where|how|why|wie|wat|welke?|"
     r"wanneer|waar|hoe|waarom|hoeveel)\b)|\?\s+(?=\S)",
     re.IGNORECASE,
 )

@@ -789,6 +789,68 @@ def misses_base(answer: str, passages: Sequence[Passage], question: str) -> str:
     return "" if any(n in answered for n in {_fold(place), *named}) else place
 
 
+# "Which company developed the artificial pancreas?", "Wie heeft ... ontwikkeld?": a question
+# for who made something.
+_ASKS_MAKER = re.compile(
+    r"\b(?:who|wie)\b.*\b(?:develop(?:s|ed)?|made|makes?|buil[dt]s?|"
+    r"design(?:s|ed)?|creat(?:es|ed)|invent(?:s|ed)?|produc(?:es|ed)|ontwikkel(?:d|t|de|den)?|"
+    r"gemaakt|maakt|maakte|gebouwd|ontworpen|bedacht|uitgevonden)\b",
+    re.IGNORECASE,
+)
+# "developed by the Twente-based Inreda® Diabetic": the maker, after "by" (its place left out).
+_MADE_BY = re.compile(
+    r"\b(?:developed|made|built|designed|created|invented|produced|ontwikkeld|gemaakt|gebouwd|"
+    r"ontworpen|bedacht)\s+(?:by|door)\s+(?:the\s+|de\s+|het\s+)?(?:[A-ZÀ-Ý][\w'’]*-based\s+)?"
+    r"(?P<name>[A-ZÀ-Ý][\w'’&-]*(?:[®™]?\s+[A-ZÀ-Ý][\w'’&-]*)*)"
+)
+_MAKING = frozenset(
+    """develop develops developed made make makes build builds built design designs designed
+    create creates created invent invents invented produce produces produced ontwikkeld
+    ontwikkelt ontwikkelde ontwikkelden gemaakt maakt maakte gebouwd ontworpen bedacht
+    uitgevonden company companies organisation organization bedrijf""".split()  # noqa: SIM905
+)
+
+
+def makers(passages: Sequence[Passage], question: str) -> list[tuple[Passage, str, str]]:
+    """For a question for who made something, the passage sentences that say who made what it
+    names ("The artificial pancreas, developed by the Twente-based Inreda® Diabetic, ..." for
+    "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld?"): two of the question's
+    other words or more in the sentence (Dutch ones through the glossary), with its passage
+    and the maker."""
+    # "Who developed ...?", or "Which company ... developed ...?" (not "What does it make?").
+    verb = _ASKS_MAKER.search(re.sub(r"\b(?:which|what|welke?)\b", "who", question, flags=re.I))
+    if verb is None or not (ASKS_WHO.search(question) or _ASKS_WHICH_BODY.search(question)):
+        return []
+    from askconvergence.answer.excerpts import split_sentences
+    from askconvergence.retrieve import content_terms, glossed, lexical_tokens
+
+    words = [w for w in content_terms(_fold(question)) if w not in _MAKING]
+    stems = set(lexical_tokens(f"{' '.join(words)} {glossed(' '.join(words))}"))
+    found = []
+    for passage in passages:
+        for sentence in split_sentences(passage.text):
+            for m in _MADE_BY.finditer(sentence):
+                rest = sentence[: m.start()] + sentence[m.end() :]
+                if len(stems & set(lexical_tokens(rest))) >= 2:
+                    found.append((passage, sentence, m.group("name")))
+    return found
+
+
+def misnamed_maker(answer: str, passages: Sequence[Passage], question: str) -> str:
+    """The maker the passages name for what a "who made it" question asks about when the
+    answer leaves it out ("Micronit heeft de kunstmatige alvleesklier ontwikkeld", where
+    "developed by the Twente-based Inreda® Diabetic"); "" otherwise, or when the passages
+    name more than one."""
+    found = makers(passages, question)
+    names = {name for _, _, name in found}
+    if len(names) != 1:
+        return ""
+    (name,) = names
+    answered = set(_WORD.findall(_fold(answer)))
+    key = [w for w in _WORD.findall(_fold(name)) if w not in _COMMON_NAMES]
+    return "" if any(w in answered for w in key) else name
+
+
 # Where a question asks someone holds a role: "Waar is Maroeska Rovers hoogleraar?", "At
 # which hospital is Rovers a professor?".
 _ASKS_AT = re.compile(r"\b(?:where|waar|(?:at|in|bij|aan|of|van)\s+(?:which|what|welke?))\b", re.I)

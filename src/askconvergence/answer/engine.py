@@ -30,6 +30,7 @@ from askconvergence.answer.citations import (
     list_after_lead,
     lost_names,
     miscounted,
+    misnamed_maker,
     misplaced_numbers,
     misses_address,
     misses_base,
@@ -71,6 +72,7 @@ from askconvergence.answer.extractive import (
     quote_dated,
     quote_following,
     quote_item,
+    quote_maker,
     quote_reply,
     quote_role,
     quote_role_holder,
@@ -716,6 +718,9 @@ class Engine:
         place = misses_base(raw, context, question)
         if place:
             return f"the answer leaves out that it is based in {place}", set()
+        maker = misnamed_maker(raw, context, question)
+        if maker:
+            return f"the passages say it was made by {maker}, whom the answer leaves out", set()
         if names_nobody(raw, question):
             return "the question asks who and the answer names no one new", set()
         odds_gate = self.settings.retrieval.decline_odds
@@ -894,6 +899,7 @@ class Engine:
             or quote_role_holder(query, passages, language)
             or quote_based(query, passages, language)
             or quote_byline(query, passages, language)
+            or quote_maker(query, passages, language)
         )
         if not replied and self.excerpts is not None:
             found = self._sides(query, language)

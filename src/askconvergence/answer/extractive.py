@@ -15,6 +15,7 @@ from askconvergence.answer.citations import (
     cited_numbers,
     dangles,
     echoes_question,
+    makers,
     names_nobody,
     new_names,
     one_base,
@@ -296,6 +297,17 @@ def quote_based(question: str, passages: Sequence[Passage], language: str) -> st
     if based is None:
         return ""
     passage, sentence, _ = based
+    return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
+
+
+def quote_maker(question: str, passages: Sequence[Passage], language: str) -> str:
+    """For a question for who made something, the one passage sentence saying who made what
+    it names (see :func:`~askconvergence.answer.citations.makers`), quoted; ``""`` when none
+    or several makers are named."""
+    found = makers(passages, question)
+    if len({name for _, _, name in found}) != 1:
+        return ""
+    passage, sentence, _ = found[0]
     return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
 
 
