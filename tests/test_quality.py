@@ -2470,6 +2470,28 @@ def test_a_dutch_answer_slipping_into_another_script_is_asked_for_in_english(
     assert foreign_letters("Ojanperä of 東京 [1].", ["東京 is Tokyo"]) == set()
 
 
+def test_a_declined_yes_no_question_gets_the_sentence_that_bears_on_it() -> None:
+    """y014, ai039: the small model declined yes/no questions whose answer a sentence gives
+    in other words ("an add-on rather than a substitute" to "does it replace ...?")."""
+    from askconvergence.answer.extractive import quote_yes_no, yes_no_question
+
+    rovers = "According to Rovers, does medical technology usually replace existing procedures?"
+    assert yes_no_question(rovers) == "does medical technology usually replace existing procedures?"
+    assert yes_no_question("Is the cooperation between Erasmus MC and LUMC new?").startswith("Is")
+    assert yes_no_question("Who is the director of Health Valley?") == ""
+    assert yes_no_question("Issues of equality: what do they say?") == ""
+    addon = _p(
+        2,
+        "However, medical technology is often still an add-on rather than a substitute for "
+        "procedures and other technologies.",
+    )
+    best = (addon, addon.text)
+    assert quote_yes_no(yes_no_question(rovers), best) == (f"The documents say: “{addon.text}” [2]")
+    # A sentence holding too few of the question's words is no answer to it.
+    assert quote_yes_no("Does Health Hub Utrecht have an office in Helsinki?", best) == ""
+    assert quote_yes_no(yes_no_question(rovers), None) == ""
+
+
 def test_a_percentage_is_put_back_as_the_fraction_the_passage_writes() -> None:
     from askconvergence.answer.citations import fractions_as_written
 
@@ -2486,6 +2508,12 @@ def test_a_percentage_is_put_back_as_the_fraction_the_passage_writes() -> None:
     both = [_p(1, "33% of patients and one-third of nurses.")]
     assert fractions_as_written("33% of patients [1].", both, "en") == "33% of patients [1]."
     assert fractions_as_written("25% of workers [1].", third, "en") == "25% of workers [1]."
+    # ai011: "13%" is "1/3" with its slash lost; it is no invented number, and is put back.
+    from askconvergence.answer.citations import invented_numbers
+
+    slashless = "13% of the Dutch working population has a chronic condition [1]."
+    assert invented_numbers(slashless, third) == set()
+    assert fractions_as_written(slashless, third, "en").startswith("One-third of the Dutch")
 
 
 def test_list_items_in_no_passage_are_invented() -> None:

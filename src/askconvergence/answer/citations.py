@@ -317,8 +317,10 @@ def _numbers(text: str) -> set[str]:
 # Fractions a passage may write in words: the percentages and forms an answer may give for
 # them ("one-third" is "33%" or "1/3"), and the fraction in English and Dutch words, to put a
 # percentage back as written (None: "50%" stays).
+# A fraction's percentages and parts; "13" is "1/3" with its slash lost ("13% of the Dutch
+# working population", where the passage says "One-third").
 _FRACTIONS = (
-    (r"\b(one|a|een)[\s-]+(third|derde)\b", ("33", "33.3", "33,3", "1", "3"), "one-third",
+    (r"\b(one|a|een)[\s-]+(third|derde)\b", ("33", "33.3", "33,3", "13", "1", "3"), "one-third",
      "een derde"),
     (r"\btwo[\s-]+thirds\b|\btwee[\s-]+derde\b", ("66", "67", "66.7", "66,7", "2", "3"),
      "two-thirds", "twee derde"),

@@ -77,6 +77,8 @@ from askconvergence.answer.extractive import (
     quote_role,
     quote_role_holder,
     quote_share,
+    quote_yes_no,
+    yes_no_question,
 )
 from askconvergence.answer.followup import Turn, standalone_question
 from askconvergence.answer.language import detect_language, foreign_letters, written_in_english
@@ -912,6 +914,9 @@ class Engine:
         if not replied and self.excerpts is not None and ASKS_WHEN.search(query):
             best = self.excerpts.best_sentence(query, passages, embedding)
             replied = quote_dated(query, best, language)
+        asked = yes_no_question(query) if language == "en" else ""
+        if not replied and self.excerpts is not None and asked:
+            replied = quote_yes_no(asked, self.excerpts.best_sentence(asked, passages))
         if replied and self._passes(replied, passages, query, language, passages):
             log.info("Quoting the passage's line that answers: %r", replied)
             return replied, passages

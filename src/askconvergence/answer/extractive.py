@@ -39,6 +39,8 @@ __all__ = [
     "quote_reply",
     "quote_role",
     "quote_share",
+    "quote_yes_no",
+    "yes_no_question",
     "split_sentences",
 ]
 
@@ -309,6 +311,39 @@ def quote_maker(question: str, passages: Sequence[Passage], language: str) -> st
         return ""
     passage, sentence, _ = found[0]
     return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
+
+
+# "Is the cooperation between Erasmus MC and LUMC something new?", "According to Rovers, does
+# medical technology usually replace existing procedures?": a question answered yes or no,
+# and a lead-in naming whose view it asks for.
+_YES_NO = re.compile(
+    r"^\s*(?P<lead>(?:according\s+to|in\s+the\s+view\s+of)\s+[^,?]+,\s*)?"
+    r"(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would|should)\b",
+    re.IGNORECASE,
+)
+
+
+def yes_no_question(question: str) -> str:
+    """An English yes/no question without its lead-in ("According to Rovers, "), which draws
+    the sentence introducing the person rather than the one that answers; "" for any other
+    question."""
+    m = _YES_NO.match(question)
+    return question[m.end("lead") :] if m and m.group("lead") else question if m else ""
+
+
+def quote_yes_no(question: str, best: tuple[Passage, str] | None) -> str:
+    """For a yes/no question (see :func:`yes_no_question`) the model declined, the sentence
+    that bears on it most (``best``, the excerpts' first for it), quoted when it holds at
+    least two-fifths of the question's content words: "However, medical technology is often
+    still an add-on rather than a substitute for procedures ..." The reader judges yes or no
+    from the documents' own words. Dutch questions are not asked this: their first sentence
+    is most often not the one that answers."""
+    if best is None:
+        return ""
+    passage, sentence = best
+    if key_share(question, sentence) < 0.4:
+        return ""
+    return _QUOTES["en"].format(sentence, passage.n)
 
 
 def quote_dated(question: str, best: tuple[Passage, str] | None, language: str) -> str:
