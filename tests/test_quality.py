@@ -2578,6 +2578,7 @@ def test_list_items_in_no_passage_are_invented() -> None:
         "heldout21",
         "heldout22",
         "heldout23",
+        "heldout24",
     ],
 )
 def test_every_question_set_loads_and_its_gold_is_in_the_documents(name: str) -> None:
