@@ -2904,6 +2904,43 @@ def test_where_an_event_was_held_is_read_in_the_sentence_naming_it(extractive_en
     keynote = "Rovers, professor at Radboudumc, spoke at Health Valley Event (2023 edition)."
     spoke = Passage(1, "d", "t", keynote, 0.9)
     assert unanchored_people("It was at Radboudumc [1].", [spoke], question) == {"Radboudumc"}
+    # aj037: a country is a venue too, and must be stated as one.
+    country = "The 2023 Health Valley Event was held in the Netherlands [1]."
+    assert unanchored_people(country, passages, question) == {"Netherlands"}
+    # Asked in lower case, the question's names are put back as the chunks write them, so
+    # the check finds the event.
+    typed = "where was the 2023 health valley event held?"
+    cased = extractive_engine.retriever.truecased(typed)
+    assert cased == "where was the 2023 Health Valley Event held?"
+    assert unanchored_people(country, passages, cased) == {"Netherlands"}
+
+
+def test_names_typed_in_lower_case_are_capitalised_as_the_chunks_write_them() -> None:
+    from llama_index.core.schema import TextNode
+
+    from askconvergence.retrieve import _cased_names, truecased
+
+    nodes = [
+        TextNode(
+            text="What is new? The Health Valley Event was held. Jelle van der Weijde works "
+            "at Economic Board Utrecht with the LUMC.\nInvolve critics, says Rovers."
+        ),
+        TextNode(text="Involve critics. What matters is health in Utrecht."),
+    ]
+    names = _cased_names(nodes)
+    # Runs of names and single words written only capitalised, mid-sentence or with capitals
+    # inside; not words that open a sentence or a line ("What", "Involve").
+    assert names["health valley event"] == "Health Valley Event"
+    assert names["jelle van der weijde"] == "Jelle van der Weijde"
+    assert names["lumc"] == "LUMC" and names["utrecht"] == "Utrecht" and names["rovers"] == "Rovers"
+    assert "what" not in names and "involve" not in names and "the health valley event" not in names
+    typed = "what does jelle van der weijde do at economic board utrecht's office?"
+    assert truecased(typed, names) == (
+        "what does Jelle van der Weijde do at Economic Board Utrecht's office?"
+    )
+    # A question with capitals of its own is left as typed; a name inside a word is no name.
+    assert truecased("Where is health valley?", names) == "Where is health valley?"
+    assert truecased("how do the rovers' lumcs work?", names) == "how do the Rovers' lumcs work?"
 
 
 def test_a_passage_that_supports_a_sentence_twice_as_well_replaces_the_cited_one() -> None:

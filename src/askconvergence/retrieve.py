@@ -249,6 +249,54 @@ def _common_names(nodes: Sequence[BaseNode]) -> frozenset[str]:
     return frozenset(n for n, c in counts.items() if c >= least and _fold(n) not in stop)
 
 
+# A name as the chunks write it: capitalised words, joined by "&" or Dutch name particles
+# ("Health & High Tech Region Nijmegen", "Jelle van der Weijde").
+_WRITTEN_NAME = re.compile(
+    r"[A-ZÀ-Ý][\w'’-]*(?:[ \t]+(?:&[ \t]+|(?:van|de|der|den|ter)[ \t]+)*[A-ZÀ-Ý][\w'’-]*)*"
+)
+# Where a sentence, a line or a quotation opens: a capital there says nothing of a name.
+_OPENS = re.compile(r"(?:^|[.!?:;•·\n“\"‘(]|\d\.)[ \t]*$")
+
+
+def _cased_names(nodes: Sequence[BaseNode]) -> dict[str, str]:
+    """The chunks' names by their lower-case form: runs of two words or more ("health valley
+    event": "Health Valley Event"), and single words the chunks never write in lower case
+    ("utrecht", "lumc"); words that open sentences ("The", "Health") are written lower case
+    elsewhere, and are left out."""
+    texts = [node.get_content() for node in nodes]
+    lower = {w for text in texts for w in re.findall(r"\b[a-zà-ÿ][\w'’-]*", text)}
+    stop = _stop_words()
+    names: dict[str, str] = {}
+    for text in texts:
+        for m in _WRITTEN_NAME.finditer(text):
+            name, opens = m.group(0), bool(_OPENS.search(text[: m.start()]))
+            words = name.split()
+            if len(words) > 1 and opens and _fold(words[0]) in stop | {"ook"}:
+                name, words = " ".join(words[1:]), words[1:]  # "The Noviotech Campus"
+            if len(words) == 1 and (
+                (opens and not re.search(r".[A-Z]", name))  # "What", "Involve"; not "DORA"
+                or name.lower() in lower
+                or _fold(name) in stop
+            ):
+                continue
+            names.setdefault(name.lower(), name)
+    return {k: v for k, v in names.items() if len(k) > 2}
+
+
+def truecased(query: str, names: dict[str, str]) -> str:
+    """A question typed in lower case with the names the chunks write capitalised put back
+    ("where was the 2023 health valley event held?": "... Health Valley Event ..."), so the
+    checks that read names find them; a question with capitals of its own is left as typed."""
+    if any(c.isupper() for c in query[1:]) or not names:
+        return query
+    pattern = re.compile(
+        r"(?<![\w-])(?:"
+        + "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    return pattern.sub(lambda m: names[m.group(0)], query)
+
+
 # A part that opens as a question: "who is the scientific director ...", "wat is ...".
 _QUESTION_WORD = re.compile(
     r"(?:who|whom|what|which|where|when|why|how|wie|wat|welke?|waar|wanneer|waarom|hoe)\b",
@@ -335,6 +383,7 @@ class HybridRetriever(BaseRetriever):
         self._position: dict[str, int] = {}
         self._next: dict[str, BaseNode] = {}
         self._common: frozenset[str] = frozenset()  # names a fifth of the chunks hold
+        self._names: dict[str, str] = {}  # the chunks' names by their lower-case form
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index over this generation's chunks, built on first use.
@@ -350,8 +399,14 @@ class HybridRetriever(BaseRetriever):
                 self._position = {n.node_id: i for i, n in enumerate(nodes)}
                 self._next = _following_chunks(nodes)
                 self._common = _common_names(nodes)
+                self._names = _cased_names(nodes)
                 log.info("BM25 index built over %d chunks", len(nodes))
             return self._lexical
+
+    def truecased(self, query: str) -> str:
+        """The query with the names it typed in lower case capitalised (see :func:`truecased`)."""
+        self.lexical()  # collects the names
+        return truecased(query, self._names)
 
     def warm(self) -> None:
         """Build the keyword index and embed one query now, so the first question is fast."""

@@ -1427,8 +1427,9 @@ def unanchored_people(answer: str, passages: Sequence[Passage], question: str) -
         parts = {
             part
             for part in _name_parts(name)
-            # content_terms drops a stop word such as "And" opening a sentence
-            if part not in asked and part not in _COMMON_NAMES and content_terms(part)
+            # content_terms drops a stop word such as "And" opening a sentence; a venue may
+            # be a country ("held in the Netherlands"), which must be stated as one too.
+            if part not in asked and (venue or part not in _COMMON_NAMES) and content_terms(part)
         }
         if parts:
             people[name] = parts

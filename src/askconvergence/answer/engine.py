@@ -320,6 +320,9 @@ class Engine:
         # prompt needs no conversation (shorter prefill) and no state is kept between calls.
         query = self.standalone(question, history) if history else question
         timings = {"rewrite_s": time.perf_counter() - start} if query != question else {}
+        # "where was the 2023 health valley event held?": the checks read names by capitals.
+        cased = getattr(self.retriever, "truecased", None)
+        query = cased(query) if cased is not None else query
         from llama_index.core.schema import QueryBundle
 
         from askconvergence.retrieve import decline_score, to_passages

@@ -59,6 +59,12 @@ class LiveRetriever(BaseRetriever):
         """Name of the generation queries are answered from."""
         return self._active[0].generation
 
+    def truecased(self, query: str) -> str:
+        """The query with its lower-case names capitalised, by the current generation's chunks
+        (see :func:`~askconvergence.retrieve.truecased`)."""
+        cased = getattr(self.current, "truecased", None)
+        return str(cased(query)) if cased is not None else query
+
     def refresh(self) -> bool:
         """Switch to the published generation if it is newer; True when it switched."""
         published = current_generation(self._settings.index_dir)
