@@ -1804,6 +1804,33 @@ def test_where_something_is_based_is_the_place_a_passage_says() -> None:
     assert misses_base("In Nijmegen [1].", story, "Where is Demcon based?") == ""
 
 
+def test_a_persons_role_is_held_where_a_passage_says() -> None:
+    """aj030: "Wat is de functie van Jelle van der Weijde?" was answered "directeur van Health
+    Hub Utrecht"; his line says "Economic Board Utrecht, Director Health", and is quoted."""
+    from askconvergence.answer.citations import misses_person_role
+    from askconvergence.answer.extractive import quote_person_role
+
+    contact = [
+        _p(
+            1,
+            "Interested in collaboration with Health Hub Utrecht?\n\n·  Connect with Economic "
+            "Board Utrecht, Director Health, Jelle van der Weijde,\n\nIdeas for co-operation?",
+        )
+    ]
+    dutch = "Wat is de functie van Jelle van der Weijde?"
+    line = "Connect with Economic Board Utrecht, Director Health, Jelle van der Weijde,"
+    wrong = "Jelle van der Weijde is de directeur van Health Hub Utrecht [1]."
+    assert misses_person_role(wrong, contact, dutch) == line
+    right = "Hij is Director Health bij Economic Board Utrecht [1]."
+    assert misses_person_role(right, contact, dutch) == ""
+    english = "What is Jelle van der Weijde's position?"
+    assert misses_person_role(wrong, contact, english) == line
+    assert quote_person_role(english, contact, "en") == f"The documents say: “{line[:-1]}” [1]"
+    # A body's role is no person's; nor is a question for someone by role.
+    assert misses_person_role(wrong, contact, "What is the role of Health Hub Utrecht?") == ""
+    assert misses_person_role(wrong, contact, "Who is the director of Health Hub Utrecht?") == ""
+
+
 def test_who_made_something_is_who_a_passage_says_made_it() -> None:
     """y025, ai038: "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld, en uit welke
     regio komt het?" was answered with Micronit, the company of the next paragraph; the

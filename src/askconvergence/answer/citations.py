@@ -1475,6 +1475,76 @@ _APPOSITION = re.compile(
 )
 
 
+# "Wat is de functie van Jelle van der Weijde?", "What is Jelle van der Weijde's position?",
+# "What does Maroeska Rovers do?": the role of someone the question names.
+_PERSON = r"[A-ZÀ-Ý][\w'’-]*(?:\s+(?:(?:van|de|der|den|ter)\s+)*[A-ZÀ-Ý][\w'’-]*)+"
+_ASKS_ROLE_OF = re.compile(
+    r"(?i:\b(?:what|wat)\s+(?:is|was|are)\s+(?:the\s+|de\s+|het\s+)?"
+    r"(?:functie|rol|role|position|job|title|baan|taak)\s+(?:of|van)\s+)(?P<a>" + _PERSON + ")"
+    r"|(?i:\b(?:what|wat)\s+(?:is|was)\s+)(?P<b>" + _PERSON + r")['’]s?"
+    r"(?i:\s+(?:functie|rol|role|position|job|title))"
+    r"|(?i:\b(?:what|wat)\s+(?:does|doet)\s+)(?P<c>" + _PERSON + r")(?i:\s+do\b|\s*\?)"
+)
+
+
+# Words of the names of bodies, places and events, not of people.
+_BODY_WORDS = frozenset(
+    """health hub valley university universiteit centre center board medical mc technology
+    tech medtech campus event region school embassy institute instituut robotics diabetic
+    convergence partnership ecosystem utrecht twente delft leiden rotterdam nijmegen""".split()  # noqa: SIM905
+)
+
+
+def person_roles(passages: Sequence[Passage], question: str) -> list[tuple[Passage, str, set[str]]]:
+    """For a question for the role of someone it names (``_ASKS_ROLE_OF``), the passage
+    sentences naming them by their family name, with the passage and the other names each
+    holds, the places their roles are at: "Connect with Economic Board Utrecht, Director
+    Health, Jelle van der Weijde," holds "Economic Board Utrecht"."""
+    from askconvergence.answer.excerpts import split_sentences
+
+    asked = _ASKS_ROLE_OF.search(question)
+    if asked is None:
+        return []
+    person = next(g for g in asked.groups() if g)
+    own = {_fold(w) for w in person.split()}
+    if own & _BODY_WORDS:
+        return []  # "What is the role of Health Hub Utrecht?" asks of no one
+    family = person.split()[-1]
+    found = []
+    for passage in passages:
+        # Line by line: a contact line ends on a comma, and would run into the next heading.
+        for sentence in (s for line in passage.text.splitlines() for s in split_sentences(line)):
+            sentence = sentence.strip(" ·•*-\t")
+            if not re.search(rf"\b{re.escape(family)}\b", sentence):
+                continue
+            places = {
+                name
+                for m in _NAME.finditer(sentence)
+                if (name := _ARTICLE.sub("", m.group(0)))
+                and m.start() > 0  # "Connect", opening the line
+                and not {_fold(w) for w in name.split()} & own
+            }
+            if places:
+                found.append((passage, sentence, places))
+    return found
+
+
+def misses_person_role(answer: str, passages: Sequence[Passage], question: str) -> str:
+    """For a question for the role of someone named, a sentence naming them in the passages
+    when the answer holds none of the places any such sentence names ("Jelle van der Weijde is
+    de directeur van Health Hub Utrecht", where the passage has "Economic Board Utrecht,
+    Director Health, Jelle van der Weijde"); "" otherwise."""
+    found = person_roles(passages, question)
+    answered = f" {' '.join(_WORD.findall(_fold(answer)))} "
+    if not found or any(
+        f" {' '.join(_WORD.findall(_fold(place)))} " in answered
+        for _, _, places in found
+        for place in places
+    ):
+        return ""
+    return found[0][1]
+
+
 def role_holders(passages: Sequence[Passage], question: str) -> list[tuple[Passage, str]]:
     """For "who is the <role> of X?", the passage sentences that name someone as that role of
     a place every word of which the question says ("Chris Doomernik, director of Health

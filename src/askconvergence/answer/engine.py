@@ -36,6 +36,7 @@ from askconvergence.answer.citations import (
     misses_base,
     misses_day,
     misses_named_kind,
+    misses_person_role,
     misses_quantity,
     misses_role_place,
     misses_share,
@@ -73,6 +74,7 @@ from askconvergence.answer.extractive import (
     quote_following,
     quote_item,
     quote_maker,
+    quote_person_role,
     quote_reply,
     quote_role,
     quote_role_holder,
@@ -703,6 +705,8 @@ class Engine:
             return f"no passage mentions the {role!r} the question asks for", set()
         if unheld_founding(context, question):
             return "no passage says who founded anything", set()
+        if misses_person_role(raw, context, question):
+            return "the answer gives none of the places a passage names the person's role at", set()
         if misses_role_holder(raw, context, question):
             return "the answer names no one of the contact line for the role asked", set()
         others = of_another_kind(raw, question)
@@ -905,6 +909,7 @@ class Engine:
             or quote_based(query, passages, language)
             or quote_byline(query, passages, language)
             or quote_maker(query, passages, language)
+            or quote_person_role(query, passages, language)
         )
         if not replied and self.excerpts is not None:
             found = self._sides(query, language)

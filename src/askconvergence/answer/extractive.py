@@ -19,6 +19,7 @@ from askconvergence.answer.citations import (
     names_nobody,
     new_names,
     one_base,
+    person_roles,
     role_holders,
     role_lines,
     stated_share,
@@ -300,6 +301,18 @@ def quote_based(question: str, passages: Sequence[Passage], language: str) -> st
         return ""
     passage, sentence, _ = based
     return _QUOTES.get(language, _QUOTES["en"]).format(sentence, passage.n)
+
+
+def quote_person_role(question: str, passages: Sequence[Passage], language: str) -> str:
+    """For a question for the role of someone named, the passage sentence naming them that
+    names most places (see :func:`~askconvergence.answer.citations.person_roles`), quoted:
+    "Connect with Economic Board Utrecht, Director Health, Jelle van der Weijde"; ``""``
+    when no sentence names them."""
+    found = person_roles(passages, question)
+    if not found:
+        return ""
+    passage, sentence, _ = max(found, key=lambda f: len(f[2]))
+    return _QUOTES.get(language, _QUOTES["en"]).format(sentence.rstrip(" ,;"), passage.n)
 
 
 def quote_maker(question: str, passages: Sequence[Passage], language: str) -> str:
