@@ -1804,6 +1804,21 @@ def test_where_something_is_based_is_the_place_a_passage_says() -> None:
     assert misses_base("In Nijmegen [1].", story, "Where is Demcon based?") == ""
 
 
+def test_an_answer_that_says_a_sentence_twice_repeats_itself() -> None:
+    """aj024: lost over a Dutch question, the model copied two paragraphs over and over."""
+    from askconvergence.answer.citations import repeats_itself
+
+    copied = (
+        "Het systeem is eenvoudig te bedienen, zodat ook minder personeel het kan bedienen.\n"
+        "[1]\nMicronit is an icon in East Netherlands.\n[2]\nHet systeem is eenvoudig te "
+        "bedienen, zodat ook minder personeel het kan bedienen [1]."
+    )
+    assert repeats_itself(copied)
+    # Short sentences may recur ("Yes [1]. ... Yes [2]."); different ones are no repetition.
+    assert not repeats_itself("Health Valley [1]. MedTech Twente [2]. Health Valley [3].")
+    assert not repeats_itself("Inreda developed it [1]. It is based in Twente [1].")
+
+
 def test_a_persons_role_is_held_where_a_passage_says() -> None:
     """aj030: "Wat is de functie van Jelle van der Weijde?" was answered "directeur van Health
     Hub Utrecht"; his line says "Economic Board Utrecht, Director Health", and is quoted."""

@@ -1913,6 +1913,20 @@ def _around(sentences: Sequence[str], reach: int) -> Iterator[str]:
         yield " ".join(sentences[max(0, i - reach) : end])
 
 
+def repeats_itself(answer: str) -> bool:
+    """Whether an answer says one sentence of five words or more twice: the small model,
+    lost over a Dutch question, copied two passage paragraphs over and over ("Het systeem is
+    eenvoudig te bedienen ... Micronit ... Het systeem is eenvoudig te bedienen ...")."""
+    seen = set()
+    for sentence in split_answer(answer):
+        words = tuple(_WORD.findall(_fold(_MARKER.sub("", sentence))))
+        if len(words) >= 5:
+            if words in seen:
+                return True
+            seen.add(words)
+    return False
+
+
 def split_answer(text: str) -> list[str]:
     """The sentences of an answer, each with the markers that follow it."""
     return [sentence for sentence, _ in _split(text)]

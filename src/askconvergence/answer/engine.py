@@ -46,6 +46,7 @@ from askconvergence.answer.citations import (
     numbered_item,
     of_another_kind,
     qualified_as_written,
+    repeats_itself,
     rest_of_numbered,
     rest_of_quotation,
     restated_items,
@@ -652,6 +653,8 @@ class Engine:
         foreign = _foreign(raw, given, question)
         if foreign:
             return f"the answer slipped into another script ({''.join(sorted(foreign))})", set()
+        if repeats_itself(raw):
+            return f"the answer repeats itself: {raw!r}", set()
         invented = invented_numbers(raw, given, question)
         if invented:
             return f"numbers {sorted(invented)} are in no passage", set()
