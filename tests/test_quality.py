@@ -1120,6 +1120,17 @@ def test_an_answer_that_only_announces_a_list_gets_its_items() -> None:
         f"{said}\n- A holistic and life course approach [1]\n- Integrative approach [1]"
         "\n- Responsible innovation [2]"
     )
+    # aj002: the question's own names, listed in the answer, are no items of it.
+    partners = (
+        "On what principles is the convergence approach of TU Delft, Erasmus MC and EUR based?"
+    )
+    listed = (
+        "The convergence approach of TU Delft, Erasmus MC, and EUR is based on three key "
+        "defining principles [1]."
+    )
+    assert list_after_lead(listed, [lead, rest], [lead, rest], partners).endswith(
+        "- Integrative approach [1]\n- Responsible innovation [2]"
+    )
     # Markers follow what the model was given: the same chunk numbered otherwise.
     given = [replace(rest, n=1), replace(lead, n=2)]
     assert list_after_lead(said, given, [lead, rest], asked).endswith("Responsible innovation [1]")

@@ -2235,8 +2235,14 @@ def list_after_lead(
     if len(claims) != 1 or not asks_for_several(question):
         return answer
     body = _MARKER.sub("", claims[0]).strip()
-    if _list_names(body):
+    # A list of names gives the items; not one the question names ("The convergence approach
+    # of TU Delft, Erasmus MC, and EUR is based on three key defining principles").
+    asked = _fold(question)
+    names = _list_names(body)
+    if any(not _named(name, asked) for name in names):
         return answer
+    for name in names:  # nor do they count as the lead's words
+        body = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", body)
     marker = {p.chunk_id: p.n for p in given}
     for passage in passages:
         lines = _lines(passage.text)
