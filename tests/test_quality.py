@@ -1590,6 +1590,13 @@ def test_parts_checks_for_days_and_citing_words() -> None:
         "Who handles press relations",
         "on which days is she available?",
     ]
+    # A dash before a question word opens a second part too (aj003); a short lead does not.
+    risk = "Why is the Dutch system at risk - which three qualities of it are under threat?"
+    assert question_parts(risk) == [
+        "Why is the Dutch system at risk",
+        "which three qualities of it are under threat?",
+    ]
+    assert question_parts("Micronit chips - what kind of research are they used for?") == []
     assert question_parts("Wie is de persvoorlichter en op welke dagen is zij bereikbaar?")[1] == (
         "op welke dagen is zij bereikbaar?"
     )

@@ -218,7 +218,10 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 _SECOND_PART = re.compile(
     r"(?:[,;:]\s*|\s+)(?:and|en)\s+(?=(?:(?:on|in|at|for|from|to|with|op|bij|voor|van|met|"
     r"naar|tot|uit|aan|over|door|about|of|by)\s+)?(?:who|whom|what|which|when|where|how|why|wie|wat|welke?|"
-    r"wanneer|waar|hoe|waarom|hoeveel)\b)|\?\s+(?=\S)",
+    r"wanneer|waar|hoe|waarom|hoeveel)\b)|\?\s+(?=\S)|"
+    # "Why is it considered at risk - which three qualities are under threat?"
+    r"\s+[-–—]\s+(?=(?:who|what|which|when|where|how|why|wie|wat|welke?|wanneer|waar|hoe|"
+    r"waarom|hoeveel)\b)",
     re.IGNORECASE,
 )
 
