@@ -2547,6 +2547,17 @@ def test_a_declined_yes_no_question_gets_the_sentence_that_bears_on_it() -> None
     )
     best = (addon, addon.text)
     assert quote_yes_no(yes_no_question(rovers), best) == (f"The documents say: “{addon.text}” [2]")
+    # aj006: the model's own "Yes" to a yes/no question it otherwise only restated stands
+    # before the quote that replaces the restatement.
+    from askconvergence.answer.extractive import with_verdict
+
+    chips = "Are Micronit's microfluidic chips also used for COVID-19 research?"
+    restated = "Yes, Micronit's microfluidic chips are also used for COVID-19 research [1]."
+    quote = "The documents say: “... COVID-19 research.” [1]"
+    assert with_verdict(restated, quote, chips, "en") == f"Yes. {quote}"
+    assert with_verdict("No, they are not [1].", quote, chips, "en") == f"No. {quote}"
+    assert with_verdict("Micronit chips are used [1].", quote, chips, "en") == quote
+    assert with_verdict(restated, quote, "Which chips are used for COVID-19?", "en") == quote
     # A sentence holding too few of the question's words is no answer to it.
     assert quote_yes_no("Does Health Hub Utrecht have an office in Helsinki?", best) == ""
     assert quote_yes_no(yes_no_question(rovers), None) == ""

@@ -81,6 +81,7 @@ from askconvergence.answer.extractive import (
     quote_role_holder,
     quote_share,
     quote_yes_no,
+    with_verdict,
     yes_no_question,
 )
 from askconvergence.answer.followup import Turn, standalone_question
@@ -503,7 +504,9 @@ class Engine:
             quoted = quote_answer(raw, given, query, language, named=True)
             if quoted and self._passes(quoted, given, query, language, passages):
                 log.info("%s; quoting the passage instead: %r", objection, quoted)
-                raw, objection, reply_in = quoted, "", language
+                # "Yes, Micronit's chips are also used for COVID-19 research [1]" restates a
+                # yes/no question, but its yes is the answer: it stands before the quote.
+                raw, objection, reply_in = with_verdict(raw, quoted, query, language), "", language
         unanswered = (
             self._unanswered_part(raw, given, query, reply_in, passages) if objection else None
         )

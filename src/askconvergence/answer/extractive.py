@@ -41,6 +41,7 @@ __all__ = [
     "quote_role",
     "quote_share",
     "quote_yes_no",
+    "with_verdict",
     "yes_no_question",
     "split_sentences",
 ]
@@ -342,6 +343,16 @@ def yes_no_question(question: str) -> str:
     question."""
     m = _YES_NO.match(question)
     return question[m.end("lead") :] if m and m.group("lead") else question if m else ""
+
+
+def with_verdict(answer: str, quoted: str, question: str, language: str) -> str:
+    """The quote that replaces an answer to an English yes/no question, after the answer's
+    own "Yes" or "No" when it opens with one ("Yes. The documents say: “...” [1]"); the quote
+    alone otherwise."""
+    verdict = re.match(r"\s*(yes|no)\b", answer, re.IGNORECASE)
+    if verdict is None or language != "en" or not yes_no_question(question):
+        return quoted
+    return f"{verdict.group(1).capitalize()}. {quoted}"
 
 
 def quote_yes_no(question: str, best: tuple[Passage, str] | None) -> str:
