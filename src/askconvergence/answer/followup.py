@@ -188,7 +188,7 @@ def llm_rewrite(question: str, history: Sequence[Turn], llm: LLM, max_tokens: in
         _shares_a_word(rewritten, kept) or _names_from_answer(rewritten, question, history)
     ):
         log.info("Rewrite %r lost the subject %r; adding it", rewritten, subject)
-        return f"{rewritten} ({subject})"
+        return f"{rewritten} ({kept})"
     log.info("Follow-up %r rewritten as %r", question, rewritten)
     return rewritten
 
