@@ -646,6 +646,8 @@ def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
     asked = "Voor welk soort onderzoek worden ze gebruikt?"
     vague = llm_rewrite(asked, chips, Fixed(reply="Wat voor onderzoek worden ze gebruikt?"))
     assert vague == "Wat voor onderzoek worden ze gebruikt? (Micronit)"
+    named = "Voor welk onderzoek worden de chips van Micronit gebruikt?"
+    assert llm_rewrite(asked, chips, Fixed(reply=named)) == named
     # aj034: added whole, the earlier question was answered again instead of the follow-up.
     areas = [
         Turn("user", "Op welke gebieden werken TU Delft en het LUMC samen?"),
@@ -654,8 +656,6 @@ def test_llm_rewrite_keeps_the_subject_when_the_model_loses_it() -> None:
     other = "En met welk ander umc werkt het intensief samen?"
     lost_it = Fixed(reply="Met welk ander umc werkt het intensief samen?")
     assert llm_rewrite(other, areas, lost_it) == f"{lost_it.reply} (Delft LUMC)"
-    named = "Voor welk onderzoek worden de chips van Micronit gebruikt?"
-    assert llm_rewrite(asked, chips, Fixed(reply=named)) == named
     # A rewrite that asks for something else than the follow-up (af032: "who" became "What")
     # keeps the user's words, with the names it resolved the reference to.
     embassy = [
