@@ -34,16 +34,21 @@ __all__ = [
     "extract_answer",
     "misses_role_holder",
     "quote_answer",
+    "quote_based",
+    "quote_byline",
     "quote_dated",
     "quote_following",
     "quote_item",
+    "quote_maker",
+    "quote_person_role",
     "quote_reply",
     "quote_role",
+    "quote_role_holder",
     "quote_share",
     "quote_yes_no",
+    "split_sentences",
     "with_verdict",
     "yes_no_question",
-    "split_sentences",
 ]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(0-9])|\n+")
@@ -342,7 +347,9 @@ def yes_no_question(question: str) -> str:
     the sentence introducing the person rather than the one that answers; "" for any other
     question."""
     m = _YES_NO.match(question)
-    return question[m.end("lead") :] if m and m.group("lead") else question if m else ""
+    if m is None:
+        return ""
+    return question[m.end("lead") :] if m.group("lead") else question
 
 
 def with_verdict(answer: str, quoted: str, question: str, language: str) -> str:
