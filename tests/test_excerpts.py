@@ -131,12 +131,17 @@ def test_a_dutch_question_does_not_favour_sentences_for_being_dutch(embed_model)
         Sentence(1, 1, "Het bedrijf voorziet chirurgen van hulpmiddelen en ontwikkelt "
                  "innovatieve magnetische robottechnologieën."),
     ]  # fmt: skip
-    dutch = "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld?"
+    dutch = "Welk bedrijf heeft de nieuwe alvleesklier ontwikkeld?"
     plain = ExcerptSelector(embed_model, language_bias=0.0).scores(dutch, sentences)
     fair = ExcerptSelector(embed_model).scores(dutch, sentences)
     # Scored as they are, the Dutch sentence about another company outranks the answer.
     assert plain[3] > plain[0]
     assert fair[0] == max(fair) and fair[3] < fair[0]
+    # "kunstmatige alvleesklier" is in the glossary ("artificial pancreas"): its key terms
+    # alone put the answer first.
+    glossed = "Welk bedrijf heeft de kunstmatige alvleesklier ontwikkeld?"
+    plain = ExcerptSelector(embed_model, language_bias=0.0).scores(glossed, sentences)
+    assert plain[0] == max(plain)
     # English questions are scored as they are.
     english = "Which company developed the artificial pancreas?"
     assert ExcerptSelector(embed_model).scores(english, sentences) == ExcerptSelector(
