@@ -269,12 +269,13 @@ def _cased_names(nodes: Sequence[BaseNode]) -> dict[str, str]:
     texts = [node.get_content() for node in nodes]
     lower = {w for text in texts for w in re.findall(r"\b[a-zà-ÿ][\w'’-]*", text)}
     stop = _stop_words()
+    openers = stop | {"ook"}
     names: dict[str, str] = {}
     for text in texts:
         for m in _WRITTEN_NAME.finditer(text):
             name, opens = m.group(0), bool(_OPENS.search(text[: m.start()]))
             words = name.split()
-            if len(words) > 1 and opens and _fold(words[0]) in stop | {"ook"}:
+            if len(words) > 1 and opens and _fold(words[0]) in openers:
                 name, words = " ".join(words[1:]), words[1:]  # "The Noviotech Campus"
             if len(words) == 1 and (
                 (opens and not re.search(r".[A-Z]", name))  # "What", "Involve"; not "DORA"
@@ -286,18 +287,20 @@ def _cased_names(nodes: Sequence[BaseNode]) -> dict[str, str]:
     return {k: v for k, v in names.items() if len(k) > 2}
 
 
-def truecased(query: str, names: dict[str, str]) -> str:
+def _names_pattern(names: dict[str, str]) -> re.Pattern[str]:
+    """One pattern for every lower-case name, the longest first, as whole words."""
+    alternatives = "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def truecased(query: str, names: dict[str, str], pattern: re.Pattern[str] | None = None) -> str:
     """A question typed in lower case with the names the chunks write capitalised put back
     ("where was the 2023 health valley event held?": "... Health Valley Event ..."), so the
-    checks that read names find them; a question with capitals of its own is left as typed."""
+    checks that read names find them; a question with capitals of its own is left as typed.
+    ``pattern`` is :func:`_names_pattern` of the names, when already built."""
     if any(c.isupper() for c in query[1:]) or not names:
         return query
-    pattern = re.compile(
-        r"(?<![\w-])(?:"
-        + "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
-        + r")(?![\w-])"
-    )
-    return pattern.sub(lambda m: names[m.group(0)], query)
+    return (pattern or _names_pattern(names)).sub(lambda m: names[m.group(0)], query)
 
 
 # A part that opens as a question: "who is the scientific director ...", "wat is ...".
@@ -387,6 +390,7 @@ class HybridRetriever(BaseRetriever):
         self._next: dict[str, BaseNode] = {}
         self._common: frozenset[str] = frozenset()  # names a fifth of the chunks hold
         self._names: dict[str, str] = {}  # the chunks' names by their lower-case form
+        self._names_pattern: re.Pattern[str] | None = None  # built once with them
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index over this generation's chunks, built on first use.
@@ -403,13 +407,14 @@ class HybridRetriever(BaseRetriever):
                 self._next = _following_chunks(nodes)
                 self._common = _common_names(nodes)
                 self._names = _cased_names(nodes)
+                self._names_pattern = _names_pattern(self._names) if self._names else None
                 log.info("BM25 index built over %d chunks", len(nodes))
             return self._lexical
 
     def truecased(self, query: str) -> str:
         """The query with the names it typed in lower case capitalised (see :func:`truecased`)."""
         self.lexical()  # collects the names
-        return truecased(query, self._names)
+        return truecased(query, self._names, self._names_pattern)
 
     def warm(self) -> None:
         """Build the keyword index and embed one query now, so the first question is fast."""

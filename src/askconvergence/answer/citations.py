@@ -792,9 +792,9 @@ def misses_base(answer: str, passages: Sequence[Passage], question: str) -> str:
 
 
 # "Which company developed the artificial pancreas?", "Wie heeft ... ontwikkeld?": a question
-# for who made something.
+# for who made something (with ASKS_WHO or _ASKS_WHICH_BODY: not "What does Micronit make?").
 _ASKS_MAKER = re.compile(
-    r"\b(?:who|wie)\b.*\b(?:develop(?:s|ed)?|made|makes?|buil[dt]s?|"
+    r"\b(?:who|wie|which|what|welke?)\b.*\b(?:develop(?:s|ed)?|made|makes?|buil[dt]s?|"
     r"design(?:s|ed)?|creat(?:es|ed)|invent(?:s|ed)?|produc(?:es|ed)|ontwikkel(?:d|t|de|den)?|"
     r"gemaakt|maakt|maakte|gebouwd|ontworpen|bedacht|uitgevonden)\b",
     re.IGNORECASE,
@@ -820,8 +820,9 @@ def makers(passages: Sequence[Passage], question: str) -> list[tuple[Passage, st
     other words or more in the sentence (Dutch ones through the glossary), with its passage
     and the maker."""
     # "Who developed ...?", or "Which company ... developed ...?" (not "What does it make?").
-    verb = _ASKS_MAKER.search(re.sub(r"\b(?:which|what|welke?)\b", "who", question, flags=re.I))
-    if verb is None or not (ASKS_WHO.search(question) or _ASKS_WHICH_BODY.search(question)):
+    if not _ASKS_MAKER.search(question) or not (
+        ASKS_WHO.search(question) or _ASKS_WHICH_BODY.search(question)
+    ):
         return []
     from askconvergence.answer.excerpts import split_sentences
     from askconvergence.retrieve import content_terms, glossed, lexical_tokens
